@@ -1,0 +1,153 @@
+"""The application factory: one FastAPI app serving the API, the web site and ops routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from openpolicy import __version__
+from openpolicy.cache import redis_client
+from openpolicy.config import Settings, get_settings
+from openpolicy.db import create_db_engine, session_factory
+from openpolicy.errors import (
+    PROBLEM_CONTENT_TYPE,
+    BadRequestError,
+    OpenPolicyError,
+    ServiceUnavailableError,
+)
+from openpolicy.ops.health import HEALTHY, health_report
+from openpolicy.ops.metrics import HttpMetricsMiddleware, render_metrics
+
+log = logging.getLogger("openpolicy.app")
+
+
+def problem_response(error: OpenPolicyError, instance: str) -> Response:
+    """Render any expected error as application/problem+json."""
+    headers: dict[str, str] = {}
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return Response(
+        orjson.dumps(error.to_problem(instance)),
+        status_code=error.status_code,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+class HttpStatusError(OpenPolicyError):
+    """Starlette's own HTTP errors (404 unknown route, 405…) in our problem shape."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self._status = status_code
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        problem = super().to_problem(instance)
+        problem["status"] = self._status
+        problem["title"] = _TITLES.get(self._status, "HTTP error")
+        problem["type"] = f"https://openpolicy.ca/problems/http-{self._status}"
+        return problem
+
+
+_TITLES = {404: "Not found", 405: "Method not allowed", 406: "Not acceptable"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OpenPolicyError)
+    async def _expected(request: Request, exc: OpenPolicyError) -> Response:
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No resource at {request.url.path}. See /api/v1/openapi.json for the API."
+        response = problem_response(HttpStatusError(exc.status_code, detail), request.url.path)
+        response.status_code = exc.status_code
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error.get("loc", ()))
+            problems.append(f"{location}: {error.get('msg', 'invalid')}")
+        error = BadRequestError(
+            "; ".join(problems) or "invalid request",
+            errors=[
+                {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                for e in exc.errors()
+            ],
+        )
+        return problem_response(error, request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = OpenPolicyError("An unexpected error occurred; it has been logged.")
+        return problem_response(error, request.url.path)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app. The engine is created in the lifespan unless one is handed in."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owns_engine = engine is None
+        app.state.engine = engine if engine is not None else create_db_engine(settings)
+        app.state.sessions = session_factory(app.state.engine)
+        app.state.redis = redis_client(settings)
+        try:
+            yield
+        finally:
+            if app.state.redis is not None:
+                app.state.redis.close()
+            if owns_engine:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="OpenPolicy",
+        version=__version__,
+        description="The Parliament of Canada, readable.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.add_middleware(HttpMetricsMiddleware)
+    _install_error_handlers(app)
+
+    @app.get("/health", tags=["operations"], summary="Service and dependency health")
+    def health(request: Request) -> Response:
+        report = health_report(
+            request.app.state.engine, request.app.state.redis, settings.environment
+        )
+        status = 200 if report["status"] == HEALTHY else 503
+        return Response(
+            orjson.dumps(report),
+            status_code=status,
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def metrics(request: Request) -> Response:
+        body, content_type = render_metrics(request.app.state.engine)
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+    return app
+
+
+__all__ = ["ServiceUnavailableError", "create_app", "problem_response"]
