@@ -1,0 +1,224 @@
+"""Validated records: the contract between ``sources`` (parsers) and ``ingest``.
+
+Every parser yields these and nothing else. Each record is frozen, forbids unknown
+fields, carries a literal ``kind`` (so a JSON line says what it is) and the
+``source_url`` of the document it was parsed from.
+
+Conventions:
+
+* ``session`` is the code ``"45-1"``; ``parliament`` and ``session_number`` repeat it as
+  ints so ingest never re-parses it.
+* Timestamps are timezone-aware (``America/Toronto``: the feeds print Ottawa local time
+  without an offset). Calendar days are plain dates.
+* ``None`` means "this document does not say". For ``Bill.events`` and
+  ``Bill.division_numbers`` in particular, ``None`` (the LEGISinfo list) means *not
+  carried by this source, keep what you have*, while ``()`` means *none*.
+* Text is whitespace-collapsed. LEGISinfo titles have typographic apostrophes
+  normalised to ``'`` (two captures of the same bill differ only in that); Hansard
+  text is kept as printed.
+
+Records are built millions of times (ballots, speeches), so there are no custom
+validators: parsers hand over already-typed values and pydantic-core only checks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from openpolicy.vocab import (
+    BallotValue,
+    BillStage,
+    BillType,
+    Chamber,
+    Language,
+    Province,
+    StageState,
+    VoteResult,
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BillEvent(_Frozen):
+    """One step of a bill's history, nested in ``Bill.events``.
+
+    From LEGISinfo detail: one per ``BillStages`` entry (House stages, Senate stages,
+    royal assent), including stages not reached yet. From the legacy 2018 XML: one per
+    ``LegislativeEvents/Event`` (finer-grained; ``state`` is None there). It has no
+    ``source_url`` of its own: it always travels inside its ``Bill``.
+    """
+
+    kind: Literal["bill_event"] = "bill_event"
+    sequence: int  # 1-based position in the document
+    legisinfo_id: int | None  # BillStageId (detail) or Event/@id (legacy)
+    chamber: Chamber | None
+    stage: BillStage
+    name_en: str
+    name_fr: str | None
+    state: StageState | None
+    date: dt.date | None  # the day it completed (or, in progress, last moved)
+    at: dt.datetime | None  # the same instant with its time, when the feed gives one
+
+
+class Bill(_Frozen):
+    """A bill in one session (key: ``session`` + ``number``)."""
+
+    kind: Literal["bill"] = "bill"
+    source_url: str
+    session: str
+    parliament: int
+    session_number: int
+    number: str  # "C-11", "S-5": normalised hyphen, upper case
+    legisinfo_id: int | None
+    title_en: str  # the long title
+    title_fr: str | None
+    short_title_en: str | None
+    short_title_fr: str | None
+    bill_type: BillType | None
+    originating_chamber: Chamber | None
+    status_en: str | None
+    status_fr: str | None
+    sponsor_person_id: int | None  # ourcommons PersonId (same id space as members/ballots)
+    sponsor_name: str | None
+    introduced_on: dt.date | None  # first reading in the originating chamber
+    royal_assent_on: dt.date | None
+    latest_activity_on: dt.date | None
+    statute_year: int | None
+    statute_chapter: int | None
+    events: tuple[BillEvent, ...] | None  # None: this source does not carry stages
+    division_numbers: tuple[int, ...] | None  # House divisions on this bill, ascending
+
+
+class Member(_Frozen):
+    """A sitting member of the House as listed by ourcommons.ca (one term)."""
+
+    kind: Literal["member"] = "member"
+    source_url: str
+    person_id: int | None  # absent in captures before ~2024
+    honorific: str | None  # "Hon.", "Right Hon."
+    first_name: str
+    last_name: str
+    constituency: str  # as printed, em dashes kept
+    province: Province
+    caucus: str | None  # CaucusShortName as printed: "Liberal", "NDP", "Bloc Québécois"…
+    from_date: dt.date | None
+    to_date: dt.date | None
+
+
+class Vote(_Frozen):
+    """A recorded division of the House (key: ``session`` + ``number``)."""
+
+    kind: Literal["vote"] = "vote"
+    source_url: str
+    session: str
+    parliament: int
+    session_number: int
+    number: int
+    date: dt.date
+    decided_at: dt.datetime | None  # None when the feed gives the day only
+    subject_en: str | None
+    subject_fr: str | None
+    result: VoteResult
+    yeas: int
+    nays: int
+    paired: int
+    bill_number: str | None
+    document_type: str | None  # DecisionDivisionDocumentTypeName, as printed
+    sitting: int | None
+
+
+class Ballot(_Frozen):
+    """One member's vote in one division (key: ``session`` + ``division_number`` + member)."""
+
+    kind: Literal["ballot"] = "ballot"
+    source_url: str
+    session: str
+    parliament: int
+    session_number: int
+    division_number: int
+    person_id: int | None
+    salutation: str | None  # "Mr.", "Ms.", "Mrs."
+    first_name: str
+    last_name: str
+    constituency: str
+    province: Province
+    caucus: str | None  # party at the time of the vote
+    value: BallotValue
+
+
+class Debate(_Frozen):
+    """One sitting's Hansard (key: ``session`` + ``number``).
+
+    ``url_en``/``url_fr`` say which editions were parsed; ``pair_editions`` fills both.
+    """
+
+    kind: Literal["debate"] = "debate"
+    source_url: str
+    session: str
+    parliament: int
+    session_number: int
+    number: int  # the sitting number ("No. 005" → 5)
+    date: dt.date
+    doc_id: int  # publication DocId, shared by both editions
+    language: Language  # edition that ``source_url`` points at
+    url_en: str | None
+    url_fr: str | None
+
+
+class Speech(_Frozen):
+    """One ``Intervention`` of a Hansard, in document order.
+
+    ``language`` is the edition the speaker label came from. Text and headings come
+    in EN/FR pairs: parsing one edition fills its half, ``pair_editions`` the other.
+    """
+
+    kind: Literal["speech"] = "speech"
+    source_url: str
+    session: str
+    parliament: int
+    session_number: int
+    sitting: int
+    date: dt.date
+    sequence: int  # 1-based order in the sitting
+    intervention_id: int | None  # Intervention/@id, identical in both editions
+    intervention_type: str | None  # Debate, Question, Answer, Interjection, Statement
+    spoken_at: dt.datetime | None  # from the preceding Timestamp (or "The House met at")
+    language: Language
+    speaker_label: str | None  # as printed: "Mr. Fayçal El-Khoury (Laval—Les Îles, Lib.)"
+    speaker_name: str | None  # "Mr. Fayçal El-Khoury"; None for "The Speaker"
+    speaker_role: str | None  # "Minister of Transport", "The Deputy Speaker"
+    speaker_riding: str | None  # "Laval—Les Îles"
+    party: str | None  # abbreviation as printed: "Lib.", "CPC", "NDP", "BQ"…
+    affiliation_id: int | None  # Affiliation/@DbId: a Hansard role id, not a PersonId
+    affiliation_type: int | None  # Affiliation/@Type: a hint only
+    rubric: str | None  # OrderOfBusiness/@Rubric: "OralQuestionPeriod"…; None in Intro
+    order_of_business_en: str | None
+    order_of_business_fr: str | None
+    subject_en: str | None  # SubjectOfBusinessTitle
+    subject_fr: str | None
+    qualifier_en: str | None  # SubjectOfBusinessQualifier
+    qualifier_fr: str | None
+    text_en: tuple[str, ...] | None  # paragraphs
+    text_fr: tuple[str, ...] | None
+    bill_numbers: tuple[str, ...]  # bills referenced, normalised, first-seen order
+
+
+Record = Annotated[
+    Bill | Member | Vote | Ballot | Debate | Speech,
+    Field(discriminator="kind"),
+]
+"""Any top-level record a parser yields."""
+
+RECORD_TYPES: tuple[type[BaseModel], ...] = (Bill, Member, Vote, Ballot, Debate, Speech)
+
+_record_adapter: TypeAdapter[Record] = TypeAdapter(Record)
+
+
+def record_from_json(data: str | bytes) -> Record:
+    """Rebuild a record from one JSON line printed by ``openpolicy sources parse``."""
+    return _record_adapter.validate_json(data)
