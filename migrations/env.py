@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
 from openpolicy.models import Base
+from openpolicy.schema import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -29,6 +30,7 @@ def _configure(connection: Connection | None = None, **kwargs: Any) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         compare_server_default=True,
+        include_object=include_object,
         transaction_per_migration=True,
         connection=connection,
         **kwargs,

@@ -148,7 +148,7 @@ def db_pool_status(as_json: JsonFlag = False) -> None:
             )
         ).all()
         max_connections = conn.execute(text("SHOW max_connections")).scalar_one()
-        local = pool_status(engine)
+    local = pool_status(engine)  # after the query's connection went back to the pool
     values: dict[str, Any] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,

@@ -13,6 +13,18 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+# Tables owned by libraries whose schema our migrations install verbatim (procrastinate's
+# job queue): autogenerate must not try to drop them.
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object | None
+) -> bool:
+    """Alembic filter: compare only our own tables (and their indexes/constraints)."""
+    table_name = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return not (table_name or "").startswith(FOREIGN_TABLE_PREFIXES)
+
 
 def migrations_dir() -> Path:
     """Migrations shipped inside the wheel, or the repository's `migrations/` in a checkout."""

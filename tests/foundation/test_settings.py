@@ -1,0 +1,88 @@
+"""Settings come from the environment and an env file chosen by OPENPOLICY_ENV_FILE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from openpolicy.cli import app
+from openpolicy.config import get_settings, load_settings
+from openpolicy.errors import ConfigurationError
+
+
+def test_defaults_without_any_configuration(clean_env: Path) -> None:
+    settings = load_settings()
+    assert settings.database_url is None
+    assert settings.uses_embedded_database
+    assert settings.data_dir == Path(".openpolicy/pgdata")
+    assert (settings.db_pool_size, settings.db_max_overflow) == (20, 40)
+    assert settings.db_pool_pre_ping is True
+    assert settings.db_pool_recycle_seconds == 3600
+    assert settings.maintenance_mode is False
+    assert settings.secret_key is None  # no secret has a default
+
+
+def test_env_file_chosen_by_variable(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    staging = clean_env / ".env.staging"
+    staging.write_text(
+        "DATABASE_URL=postgresql://app:s3cret@db.staging:5432/openpolicy\n"
+        "OPENPOLICY_DB_POOL_SIZE=7\nMAINTENANCE_MODE=true\nOPENPOLICY_ENVIRONMENT=staging\n"
+    )
+    monkeypatch.setenv("OPENPOLICY_ENV_FILE", str(staging))
+    settings = load_settings()
+    assert settings.database_url is not None
+    assert settings.database_url.get_secret_value().endswith("@db.staging:5432/openpolicy")
+    assert settings.db_pool_size == 7
+    assert settings.maintenance_mode is True
+    assert settings.environment == "staging"
+
+
+def test_environment_beats_env_file(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (clean_env / ".env").write_text("OPENPOLICY_DB_POOL_SIZE=7\nOPENPOLICY_PORT=9001\n")
+    monkeypatch.setenv("OPENPOLICY_DB_POOL_SIZE", "11")
+    settings = load_settings()
+    assert settings.db_pool_size == 11  # from the environment
+    assert settings.port == 9001  # from the default .env file
+
+
+def test_missing_env_file_is_a_clear_error(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENPOLICY_ENV_FILE", str(clean_env / ".env.production"))
+    with pytest.raises(ConfigurationError, match=r"OPENPOLICY_ENV_FILE=.*\.env\.production"):
+        load_settings()
+
+
+def test_settings_command_masks_secrets(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:hunter2@db.example:5432/openpolicy")
+    monkeypatch.setenv("REDIS_URL", "redis://:redispass@cache:6379/0")
+    monkeypatch.setenv("OPENPOLICY_SECRET_KEY", "very-secret-value")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["settings", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output
+    assert "redispass" not in result.output
+    assert "very-secret-value" not in result.output
+    assert "db.example:5432/openpolicy" in result.output
+    assert "********" in result.output
+
+
+def test_invalid_value_names_the_setting(clean_env: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "openpolicy.cli", "settings"],
+        env={"PATH": "/usr/bin:/bin", "OPENPOLICY_DB_POOL_SIZE": "lots"},
+        capture_output=True,
+        text=True,
+        cwd=clean_env,
+    )
+    assert result.returncode == 2
+    assert "db_pool_size" in result.stderr
+    assert "Traceback" not in result.stderr
