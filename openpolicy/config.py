@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         default=None, description="Secret used to sign tokens. Required in production."
     )
 
+    # --- Sources and ingest (openpolicy/sources, openpolicy/ingest) ------------------------
+    # (settings of the fetcher, importers and scheduler go here)
+
+    # --- Operations (openpolicy/ops: backups, PITR, DR, maintenance, notifications) ---------
+    # (settings of backups, object storage, notifications go here)
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
