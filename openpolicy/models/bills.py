@@ -15,8 +15,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openpolicy.models.base import Base, ProvenanceMixin, TimestampMixin
@@ -32,6 +33,13 @@ class Bill(TimestampMixin, ProvenanceMixin, Base):
         Index("ix_bills_session_id_status_en", "session_id", "status_en"),
         Index("ix_bills_sponsor_member_id", "sponsor_member_id"),
         Index("ix_bills_latest_activity_at", "latest_activity_at"),
+        Index(  # the API's default order (newest activity first, bills without one last)
+            "ix_bills_activity_order",
+            text(
+                "COALESCE(latest_activity_at, '0001-01-01 00:00:00+00'::timestamp with time zone)"
+            ),
+            "id",
+        ),
         Index("ix_bills_search_en", "search_en", postgresql_using="gin"),
         Index("ix_bills_search_fr", "search_fr", postgresql_using="gin"),
     )
@@ -58,6 +66,9 @@ class Bill(TimestampMixin, ProvenanceMixin, Base):
     royal_assent_date: Mapped[date | None] = mapped_column(Date)
     latest_activity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     text_url: Mapped[str | None] = mapped_column(Text, comment="official text of the bill")
+    division_numbers: Mapped[list[int] | None] = mapped_column(
+        ARRAY(Integer), comment="House divisions LEGISinfo lists for this bill (HouseVoteDetails)"
+    )
     search_en: Mapped[str | None] = mapped_column(
         TSVECTOR, comment="stored, not generated: restores must not recompute it"
     )

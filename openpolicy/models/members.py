@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -63,3 +64,8 @@ class MemberTerm(TimestampMixin, ProvenanceMixin, Base):
     parliament: Mapped[int | None] = mapped_column(SmallInteger)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
+    inferred: Mapped[bool] = mapped_column(
+        Boolean,
+        server_default="false",
+        comment="true: known only from ballots (in this seat on those dates), not a members list",
+    )

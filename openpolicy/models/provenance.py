@@ -43,6 +43,13 @@ class SourceDocument(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(Integer)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    imported_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        comment="when this body was last imported in full; unchanged bodies are skipped",
+    )
+    record_count: Mapped[int | None] = mapped_column(
+        Integer, comment="records the body held when imported (reported unchanged on a skip)"
+    )
 
 
 class DataSource(TimestampMixin, Base):

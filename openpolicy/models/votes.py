@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -47,6 +48,11 @@ class Vote(TimestampMixin, ProvenanceMixin, Base):
     document_type: Mapped[str | None] = mapped_column(Text, comment="Supply, Report Stage…")
     bill_number: Mapped[str | None] = mapped_column(String(16), comment="as the source names it")
     bill_id: Mapped[int | None] = mapped_column(ForeignKey("bills.id", ondelete="SET NULL"))
+    totals_derived: Mapped[bool] = mapped_column(
+        Boolean,
+        server_default="false",
+        comment="true while no divisions list was read: yeas/nays/paired counted from ballots",
+    )
 
 
 class Ballot(ProvenanceMixin, Base):
@@ -56,7 +62,12 @@ class Ballot(ProvenanceMixin, Base):
     __table_args__ = (
         UniqueConstraint("vote_id", "member_id"),
         CheckConstraint("value IN ('yea', 'nay', 'paired')", name="known_value"),
-        Index("ix_ballots_member_id_vote_id", "member_id", "vote_id"),
+        Index(  # covering: a member's voting record reads no heap pages
+            "ix_ballots_member_id_vote_id",
+            "member_id",
+            "vote_id",
+            postgresql_include=["value", "party_id"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

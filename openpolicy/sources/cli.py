@@ -43,6 +43,75 @@ def list_sources() -> None:
         typer.echo(f"{name.ljust(width)}  {describe(name)}")
 
 
+@app.command("fetch")
+def fetch(
+    name: Annotated[str, typer.Argument(help=f"Source name: {', '.join(SOURCE_NAMES)}.")],
+    session: Annotated[
+        str | None, typer.Option(help="Session, e.g. 45-1 (default: the first ingest session).")
+    ] = None,
+    number: Annotated[
+        str | None, typer.Option(help="Bill number (bill), division (ballots), sitting (hansard).")
+    ] = None,
+    parliament: Annotated[
+        int | None, typer.Option(help="members: a past Parliament's list.")
+    ] = None,
+    french: Annotated[
+        bool, typer.Option("--fr", help="The French edition (votes, hansard).")
+    ] = False,
+    url: Annotated[str | None, typer.Option(help="Fetch this URL instead of building one.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the body to this file.")
+    ] = None,
+) -> None:
+    """Fetch one document through the polite client; print status, size and sha256."""
+    from openpolicy.config import get_settings
+    from openpolicy.sources.http import FetchError, PoliteClient
+    from openpolicy.vocab import Language
+
+    if name not in SOURCE_NAMES:
+        raise _fail(str(UnknownSourceError(name)))
+    settings = get_settings()
+    if url is None:
+        from openpolicy.sources import registry
+
+        code = session or settings.ingest_sessions[0]
+        language = Language.FR if french else Language.EN
+        parl, commons = settings.parl_base_url, settings.ourcommons_base_url
+        needs_number = name in ("bill", "ballots", "hansard")
+        if needs_number and not number:
+            raise _fail(f"{name} needs --number (bill number, division or sitting)")
+        try:
+            if name == "bills":
+                url = registry.bills_url(code, parl)
+            elif name == "bill":
+                url = registry.bill_url(code, str(number), "json", parl)
+            elif name == "members":
+                url = registry.members_url(parliament, commons)
+            elif name == "votes":
+                url = registry.votes_url(code, language, commons)
+            elif name == "ballots":
+                url = registry.ballots_url(code, int(str(number)), commons)
+            else:
+                url = registry.hansard_url(code, int(str(number)), language, commons)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    try:
+        with PoliteClient.from_settings(settings) as client:
+            result = client.fetch(url)
+    except FetchError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"url           {result.url}")
+    typer.echo(f"status        {result.status}")
+    typer.echo(f"size          {len(result.body)} bytes")
+    typer.echo(f"sha256        {result.sha256}")
+    typer.echo(f"content-type  {result.content_type or '-'}")
+    typer.echo(f"etag          {result.etag or '-'}")
+    typer.echo(f"last-modified {result.last_modified or '-'}")
+    if output is not None:
+        output.write_bytes(result.body)
+        typer.echo(f"written to    {output}")
+
+
 @app.command("parse")
 def parse_file(
     name: Annotated[str, typer.Argument(help=f"Source name: {', '.join(SOURCE_NAMES)}.")],

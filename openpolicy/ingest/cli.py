@@ -1,0 +1,219 @@
+"""`openpolicy ingest …`: run sources now, load the bundled sample, see each source's state.
+
+Exit status of `run` and `sample`: 0 when every run succeeded (fidelity failures are
+reported, not fatal), 1 when a document failed, 3 when a source is already running.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from openpolicy.config import get_settings
+from openpolicy.ingest.plans import SOURCE_ORDER
+from openpolicy.ingest.runner import RunReport
+
+app = typer.Typer(
+    help="Ingest: run sources now, load the bundled sample, show each source's state.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+out = Console()
+
+ForceFlag = Annotated[
+    bool, typer.Option("--force", help="Re-import documents even if their hash is unchanged.")
+]
+
+
+def _database() -> Any:
+    from openpolicy.db import database_url
+
+    return database_url(get_settings())
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _print_report(report: RunReport) -> None:
+    counts = report.counts
+    if report.status == "busy":
+        console.print(f"[yellow]{report.source}: already running elsewhere; not started[/yellow]")
+        return
+    colour = {"succeeded": "green", "partial": "yellow", "failed": "red"}[report.status]
+    console.print(
+        f"[{colour}]{report.source}: {report.status}[/{colour}]  inserted {counts.inserted},"
+        f" updated {counts.updated}, unchanged {counts.unchanged}, failed {counts.failed}"
+        f"  ({report.units} documents, {report.skipped} unchanged, {report.seconds:.1f}s)",
+        highlight=False,
+    )
+    for error in report.errors[:10]:
+        console.print(f"  [red]error:[/red] {error}", highlight=False)
+    for check in report.checks:
+        if not check.passed:
+            console.print(
+                f"  [yellow]fidelity {check.name}: {check.failures} failing[/yellow]"
+                + (f" (e.g. {check.examples[0]})" if check.examples else ""),
+                highlight=False,
+            )
+    if report.source == "hansard" and (report.speakers.resolved or report.speakers.unresolved):
+        speakers = report.speakers
+        console.print(
+            f"  speakers: {speakers.resolved} resolved, {speakers.unresolved} unresolved"
+            f" ({len(speakers.unresolved_names)} names), {speakers.presiding_unnamed} presiding"
+            " officers printed by role only",
+            highlight=False,
+        )
+
+
+def _exit_code(reports: list[RunReport]) -> int:
+    if any(report.status == "busy" for report in reports):
+        return 3
+    if any(report.status in ("partial", "failed") for report in reports):
+        return 1
+    return 0
+
+
+def _run_many(names: list[str], *, force: bool, sample: bool) -> list[RunReport]:
+    from openpolicy.ingest.runner import run_source
+    from openpolicy.ingest.sample import load_sample
+
+    settings = get_settings()
+    database = _database()
+    reports: list[RunReport] = []
+    with _progress() as progress:
+        for name in names:
+            task = progress.add_task(name, total=None)
+
+            def advance(done: int, total: int, task: Any = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            if sample:
+                reports += load_sample(
+                    database, settings, sources=(name,), force=force, progress=advance
+                )
+            else:
+                reports.append(run_source(database, settings, name, force=force, progress=advance))
+    return reports
+
+
+@app.command("run")
+def run(
+    names: Annotated[
+        list[str], typer.Argument(help=f"Sources to run: {', '.join(SOURCE_ORDER)}, or all.")
+    ],
+    force: ForceFlag = False,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Read the bundled sample captures, not the network.")
+    ] = False,
+) -> None:
+    """Run sources now (in dependency order), with a progress bar and a summary."""
+    wanted = list(SOURCE_ORDER) if "all" in names else names
+    unknown = [name for name in wanted if name not in SOURCE_ORDER]
+    if unknown:
+        console.print(
+            f"[red]error:[/red] unknown source {', '.join(unknown)};"
+            f" expected {', '.join(SOURCE_ORDER)} or all"
+        )
+        raise typer.Exit(2)
+    ordered = [name for name in SOURCE_ORDER if name in wanted]
+    reports = _run_many(ordered, force=force, sample=sample)
+    for report in reports:
+        _print_report(report)
+    raise typer.Exit(_exit_code(reports))
+
+
+@app.command("sample")
+def sample(force: ForceFlag = False) -> None:
+    """Load the bundled sample (real captures) offline: members, bills, a division, Hansard."""
+    reports = _run_many(list(SOURCE_ORDER), force=force, sample=True)
+    for report in reports:
+        _print_report(report)
+    raise typer.Exit(_exit_code(reports))
+
+
+def source_states(database: Any) -> list[dict[str, Any]]:
+    """One row per source: what `ingest status` and the /status page show."""
+    from openpolicy.ingest.runner import connect
+
+    with connect(database, "openpolicy-cli") as conn:
+        rows = conn.execute(
+            "SELECT name, status, last_run_at, last_success_at, last_updated_at, last_error,"
+            " counts, fidelity FROM data_sources ORDER BY name"
+        ).fetchall()
+    known = {row[0]: row for row in rows}
+    states = []
+    for name in [*SOURCE_ORDER, *(n for n in known if n not in SOURCE_ORDER)]:
+        row = known.get(name)
+        if row is None:
+            states.append({"source": name, "status": "never_run"})
+            continue
+        _, status, last_run, last_success, last_updated, last_error, counts, checks = row
+        states.append(
+            {
+                "source": name,
+                "status": status,
+                "last_run_at": last_run,
+                "last_success_at": last_success,
+                "last_updated_at": last_updated,
+                "counts": counts,
+                "fidelity_failed": (checks or {}).get("failed", 0),
+                "fidelity": checks,
+                "last_error": last_error,
+            }
+        )
+    return states
+
+
+@app.command("status")
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Each source: status, last run / success / update, counts, fidelity, last error."""
+    states = source_states(_database())
+    if as_json:
+        typer.echo(orjson.dumps(states, option=orjson.OPT_INDENT_2, default=str).decode())
+        return
+    table = Table(title="Sources")
+    for column in (
+        "source",
+        "status",
+        "last run",
+        "last success",
+        "last updated",
+        "ins/upd/same/fail",
+        "checks failed",
+        "last error",
+    ):
+        table.add_column(column, overflow="fold")
+
+    def when(value: Any) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    for state in states:
+        counts = state.get("counts") or {}
+        table.add_row(
+            state["source"],
+            state["status"],
+            when(state.get("last_run_at")),
+            when(state.get("last_success_at")),
+            when(state.get("last_updated_at")),
+            "/".join(str(counts.get(k, 0)) for k in ("inserted", "updated", "unchanged", "failed"))
+            if counts
+            else "-",
+            str(state.get("fidelity_failed", 0)),
+            (state.get("last_error") or "")[:200],
+        )
+    out.print(table)

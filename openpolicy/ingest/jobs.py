@@ -1,0 +1,174 @@
+"""The scheduler and worker: procrastinate jobs in the same PostgreSQL database.
+
+* One periodic job per source, on the cron schedule from settings. Every replica runs the
+  scheduler; procrastinate defers each tick once (`procrastinate_periodic_defers`).
+* The same source never runs twice at once: jobs carry the lock `ingest:{source}` (jobs
+  with one lock run one after another), a queueing lock keeps at most one waiting, and the
+  runner itself holds a PostgreSQL advisory lock (which also covers `openpolicy ingest run`).
+* A crashed run is retried: a run that raises is retried with exponential backoff up to
+  `ingest_job_attempts`; a worker that dies mid-run stops its heartbeat, and a live worker
+  puts its job back in the queue (at start-up and every minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+import procrastinate
+from procrastinate import PsycopgConnector, RetryStrategy
+from sqlalchemy.engine import URL
+
+from openpolicy.config import Settings
+from openpolicy.ingest.plans import SOURCE_ORDER
+from openpolicy.ingest.runner import conninfo, run_source
+
+log = logging.getLogger("openpolicy.ingest.jobs")
+
+QUEUE = "ingest"
+RUN_TASK = "openpolicy.ingest.run_source"
+STALLED_TASK = "openpolicy.ingest.retry_stalled_jobs"
+
+
+class RunFailedError(Exception):
+    """Every document of a run failed (network down, site changed): worth a retry later."""
+
+
+def lock_name(source: str) -> str:
+    return f"ingest:{source}"
+
+
+def stalled_after(settings: Settings) -> float:
+    """Seconds without a heartbeat after which a worker counts as dead."""
+    return settings.worker_heartbeat_seconds * 3
+
+
+def build_app(settings: Settings, database: URL) -> procrastinate.App:
+    """The procrastinate app: tasks, periodic schedules, and the connector to `database`."""
+    app = procrastinate.App(connector=PsycopgConnector(conninfo=conninfo(database)))
+
+    @app.task(
+        name=RUN_TASK,
+        queue=QUEUE,
+        # max_attempts counts retries: N attempts in all are N - 1 retries.
+        retry=RetryStrategy(max_attempts=settings.ingest_job_attempts - 1, exponential_wait=2)
+        if settings.ingest_job_attempts > 1
+        else False,
+    )
+    def run_source_job(timestamp: int = 0, source: str = "") -> dict[str, Any]:
+        """One run of `source` (`timestamp`: the schedule tick, for periodic jobs)."""
+        report = run_source(database, settings, source)
+        log.info("job %s: %s %s", source, report.status, report.counts.as_dict())
+        if report.status == "failed":
+            raise RunFailedError(f"{source}: {'; '.join(report.errors[:3])}")
+        return {"status": report.status, **report.counts.as_dict()}
+
+    for source in SOURCE_ORDER:
+        app.periodic(
+            cron=str(getattr(settings, f"ingest_schedule_{source}")),
+            periodic_id=source,
+            lock=lock_name(source),
+            queueing_lock=lock_name(source),
+            task_kwargs={"source": source},
+        )(run_source_job)
+
+    @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
+    @app.task(name=STALLED_TASK, queue=QUEUE, queueing_lock=STALLED_TASK)
+    async def retry_stalled_jobs(timestamp: int) -> int:
+        return await requeue_stalled(app, settings)
+
+    return app
+
+
+async def requeue_stalled(app: procrastinate.App, settings: Settings) -> int:
+    """Put the jobs of dead workers back in the queue; returns how many."""
+    stalled = await app.job_manager.get_stalled_jobs(
+        queue=QUEUE, seconds_since_heartbeat=stalled_after(settings)
+    )
+    count = 0
+    for job in stalled:
+        log.warning("retrying job %s (%s): its worker stopped", job.id, job.call_string)
+        await app.job_manager.retry_job(job)
+        count += 1
+    return count
+
+
+def defer_run(app: procrastinate.App, source: str) -> int | None:
+    """Queue a run of `source` now (None when one is already waiting)."""
+    task = app.tasks[RUN_TASK]
+    try:
+        return int(
+            task.configure(
+                lock=lock_name(source), queueing_lock=lock_name(source), task_kwargs={}
+            ).defer(source=source)
+        )
+    except procrastinate.exceptions.AlreadyEnqueued:
+        return None
+
+
+async def run_worker_async(
+    settings: Settings, database: URL, *, install_signal_handlers: bool = True, wait: bool = True
+) -> None:
+    """Run a worker until stopped (or, with `wait=False`, until the queue is empty)."""
+    app = build_app(settings, database)
+    async with app.open_async():
+        await requeue_stalled(app, settings)
+        await app.run_worker_async(
+            queues=[QUEUE],
+            name="openpolicy-worker",
+            concurrency=settings.worker_concurrency,
+            wait=wait,
+            install_signal_handlers=install_signal_handlers,
+            update_heartbeat_interval=settings.worker_heartbeat_seconds,
+            stalled_worker_timeout=stalled_after(settings),
+            fetch_job_polling_interval=min(5.0, settings.worker_heartbeat_seconds),
+            delete_jobs="successful",
+        )
+
+
+def run_worker(settings: Settings, database: URL) -> None:
+    """`openpolicy worker`: block running jobs and the scheduler; Ctrl-C stops it."""
+    asyncio.run(run_worker_async(settings, database))
+
+
+class BackgroundWorker:
+    """A worker in a thread of this process (`openpolicy up`), stopped on exit."""
+
+    def __init__(self, settings: Settings, database: URL) -> None:
+        self.settings = settings
+        self.database = database
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="openpolicy-worker", daemon=True)
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._task = loop.create_task(
+            run_worker_async(self.settings, self.database, install_signal_handlers=False)
+        )
+        self._ready.set()
+        try:
+            loop.run_until_complete(self._task)
+        except (asyncio.CancelledError, Exception) as exc:
+            if not isinstance(exc, asyncio.CancelledError):
+                log.exception("the in-process worker stopped")
+        finally:
+            loop.close()
+
+    def start(self) -> BackgroundWorker:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        if self._loop is not None and self._task is not None and not self._task.done():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
