@@ -1,0 +1,456 @@
+"""Disaster-recovery drills: prove, with a stopwatch, that the backups bring the service back.
+
+A drill never touches the live database. It takes (or picks) the newest backup, restores it
+into a scratch database (`database-corruption`) or a brand-new scratch cluster standing in
+for another data centre (`datacenter-failure`, fetching the dump from object storage when a
+bucket is configured), runs the integrity check, starts an application instance on the
+restored copy, runs the health check and smoke tests against it, and writes a report with
+the measured RTO (detection → serving) and RPO (age of the newest backup at detection).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from openpolicy.config import Settings
+from openpolicy.ops import integrity
+from openpolicy.ops.backups import (
+    BackupInfo,
+    create_backup,
+    latest_verified,
+    read_backup,
+    stamp,
+    utc_now,
+    verify_backup,
+)
+from openpolicy.ops.pg import (
+    OpsError,
+    OpsInputError,
+    PgTarget,
+    create_database,
+    drop_database,
+    target_from_settings,
+)
+from openpolicy.ops.restore import restore_into
+
+SCENARIOS = ("database-corruption", "datacenter-failure")
+REPO_SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+class DrillError(OpsError):
+    title = "DR drill error"
+    type_slug = "dr-drill-error"
+
+
+@dataclass
+class DrillReport:
+    scenario: str
+    started_at: datetime
+    dry_run: bool = False
+    backup: dict[str, Any] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    rto_seconds: float | None = None
+    rpo_seconds: float | None = None
+    integrity: dict[str, Any] = field(default_factory=dict)
+    smoke: dict[str, Any] = field(default_factory=dict)
+    passed: bool = False
+    error: str | None = None
+    report_files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "started_at": self.started_at.isoformat(),
+            "dry_run": self.dry_run,
+            "passed": self.passed,
+            "error": self.error,
+            "rto_seconds": None if self.rto_seconds is None else round(self.rto_seconds, 2),
+            "rpo_seconds": None if self.rpo_seconds is None else round(self.rpo_seconds, 2),
+            "backup": self.backup,
+            "steps": self.steps,
+            "integrity": self.integrity,
+            "smoke": self.smoke,
+        }
+
+    def render_markdown(self) -> str:
+        verdict = "PASSED" if self.passed else "FAILED"
+        lines = [
+            f"# DR drill: {self.scenario} — {verdict}",
+            "",
+            f"- Started (detection): {self.started_at.isoformat()}",
+            f"- **RTO** (detection → serving): {_seconds(self.rto_seconds)}",
+            f"- **RPO** (age of the newest backup at detection): {_seconds(self.rpo_seconds)}",
+            f"- Backup: `{self.backup.get('file', '?')}` ({self.backup.get('source', '?')}, "
+            f"taken {self.backup.get('created_at', '?')})",
+        ]
+        if self.error:
+            lines.append(f"- Error: {self.error}")
+        lines += ["", "| step | seconds | result |", "|---|---:|---|"]
+        for step in self.steps:
+            lines.append(f"| {step['name']} | {step['seconds']:.2f} | {step.get('result', '')} |")
+        if self.integrity:
+            lines += [
+                "",
+                f"Integrity check: {'passed' if self.integrity.get('passed') else 'FAILED'} "
+                f"({len(self.integrity.get('checks', []))} checks).",
+            ]
+        if self.smoke:
+            lines += ["", "Smoke tests:", "", "```", self.smoke.get("output", "").strip(), "```"]
+        return "\n".join(lines) + "\n"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    minutes, seconds = divmod(value, 60)
+    return f"{value:.1f} s" if value < 60 else f"{int(minutes)} min {seconds:.0f} s ({value:.0f} s)"
+
+
+def plan(settings: Settings, scenario: str, *, take_backup: bool = False) -> list[str]:
+    """What a drill would do, touching nothing (no database connection, no files)."""
+    _check_scenario(scenario)
+    newest = latest_verified(settings.backup_dir)
+    remote = scenario == "datacenter-failure" and bool(settings.s3_bucket)
+    if remote:
+        source = (
+            f"download the newest dump from s3://{settings.s3_bucket}/{settings.s3_prefix or ''}"
+        )
+    elif take_backup or newest is None:
+        source = f"take a new backup into {settings.backup_dir} (`openpolicy backup create`)"
+    else:
+        taken = newest.created_at.isoformat()
+        source = f"use the newest verified backup {newest.path.name} (taken {taken})"
+    where = (
+        "a new scratch PostgreSQL cluster in a temporary directory (the other data centre)"
+        if scenario == "datacenter-failure"
+        else "a new scratch database next to the live one (the live database is not touched)"
+    )
+    smoke = (
+        "scripts/health-check.sh and scripts/smoke-tests.sh"
+        if _scripts_available()
+        else "GET /health (scripts/ not found)"
+    )
+    return [
+        f"1. start the clock (detection) for scenario {scenario}",
+        f"2. {source}",
+        "3. verify it (checksum + pg_restore --list)",
+        f"4. restore it with pg_restore -j {settings.backup_restore_jobs} into {where}",
+        "5. run the integrity check on the restored copy",
+        "6. start an application instance on the restored copy (loopback, free port)",
+        f"7. run {smoke} against it; stop the clock when they pass (RTO)",
+        "8. stop the instance, drop the scratch database or cluster",
+        f"9. write the report (JSON and Markdown) into {settings.dr_report_dir}",
+    ]
+
+
+def _check_scenario(scenario: str) -> None:
+    if scenario not in SCENARIOS:
+        raise OpsInputError(f"--scenario {scenario!r}: use one of {', '.join(SCENARIOS)}")
+
+
+def _scripts_available() -> bool:
+    return (REPO_SCRIPTS / "health-check.sh").exists() and (
+        REPO_SCRIPTS / "smoke-tests.sh"
+    ).exists()
+
+
+class _Clock:
+    def __init__(self, report: DrillReport, announce: Callable[[str], None]) -> None:
+        self.report = report
+        self.announce = announce
+        self.origin = time.perf_counter()
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[dict[str, Any]]:
+        self.announce(name)
+        entry: dict[str, Any] = {"name": name}
+        started = time.perf_counter()
+        try:
+            yield entry
+        except BaseException as exc:
+            entry.setdefault("result", f"failed: {exc}")
+            raise
+        finally:
+            entry["seconds"] = round(time.perf_counter() - started, 3)
+            self.report.steps.append(entry)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.origin
+
+
+def drill(
+    settings: Settings,
+    scenario: str,
+    *,
+    take_backup: bool = False,
+    keep: bool = False,
+    announce: Callable[[str], None] = lambda message: None,
+) -> DrillReport:
+    """Run the drill end to end and write its report (also when it fails)."""
+    _check_scenario(scenario)
+    report = DrillReport(scenario=scenario, started_at=utc_now())
+    clock = _Clock(report, announce)
+    cleanups: list[Callable[[], None]] = []
+    try:
+        _run(settings, scenario, report, clock, cleanups, take_backup=take_backup)
+        report.passed = True
+    except OpsError as exc:
+        report.error = exc.detail.splitlines()[0]
+    finally:
+        if not keep:
+            for cleanup in reversed(cleanups):
+                with suppress(Exception):
+                    cleanup()
+        write_report(settings, report)
+    return report
+
+
+def _run(
+    settings: Settings,
+    scenario: str,
+    report: DrillReport,
+    clock: _Clock,
+    cleanups: list[Callable[[], None]],
+    *,
+    take_backup: bool,
+) -> None:
+    with clock.step("obtain backup") as entry:
+        backup, source = _obtain_backup(settings, scenario, take_backup, cleanups)
+        report.rpo_seconds = max(0.0, (report.started_at - backup.created_at).total_seconds())
+        report.backup = {
+            "file": backup.path.name,
+            "path": str(backup.path),
+            "source": source,
+            "created_at": backup.created_at.isoformat(),
+            "size_bytes": backup.size_bytes,
+        }
+        entry["result"] = f"{backup.path.name} ({source})"
+    with clock.step("verify backup") as entry:
+        verify_backup(backup.path)
+        entry["result"] = "checksum and contents ok"
+    with clock.step("prepare scratch database") as entry:
+        scratch = _scratch_target(settings, scenario, cleanups)
+        entry["result"] = scratch.display()
+    with clock.step("restore") as entry:
+        restore_into(backup.path, scratch, jobs=settings.backup_restore_jobs)
+        entry["result"] = f"pg_restore -j {settings.backup_restore_jobs}"
+    with clock.step("integrity check") as entry:
+        result = integrity.check_database(scratch)
+        report.integrity = result.as_dict()
+        entry["result"] = "passed" if result.passed else f"{result.problems} problem(s)"
+        if not result.passed:
+            raise DrillError(
+                f"the restored copy fails the integrity check:\n{result.render_text()}"
+            )
+    with clock.step("start application instance") as entry:
+        url = _start_app(scratch, cleanups)
+        entry["result"] = url
+    with clock.step("health check and smoke tests") as entry:
+        report.smoke = run_smoke(url)
+        entry["result"] = "passed" if report.smoke["passed"] else "FAILED"
+        if not report.smoke["passed"]:
+            raise DrillError(f"smoke tests failed against the restored copy ({url})")
+    report.rto_seconds = clock.elapsed()
+
+
+def _obtain_backup(
+    settings: Settings, scenario: str, take_backup: bool, cleanups: list[Callable[[], None]]
+) -> tuple[BackupInfo, str]:
+    if scenario == "datacenter-failure" and settings.s3_bucket:
+        from openpolicy.ops import storage
+
+        remote = storage.latest_remote_dump(settings)
+        if remote is None:
+            raise DrillError(f"no complete dump in s3://{settings.s3_bucket}: nothing to restore")
+        workdir = Path(tempfile.mkdtemp(prefix="openpolicy-dr-download-"))
+        cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
+        path = storage.download(settings, remote.name, workdir)
+        return read_backup(path), "object storage"
+    newest = None if take_backup else latest_verified(settings.backup_dir)
+    if newest is not None:
+        return newest, "backup directory"
+    live = target_from_settings(settings)
+    return create_backup(live, settings.backup_dir), "taken by the drill"
+
+
+def _scratch_target(
+    settings: Settings, scenario: str, cleanups: list[Callable[[], None]]
+) -> PgTarget:
+    name = f"openpolicy_drill_{stamp(utc_now()).lower()}"
+    if scenario == "database-corruption":
+        live = target_from_settings(settings)
+        create_database(live, name)
+        scratch = live.with_database(name)
+        cleanups.append(lambda: drop_database(live, name))
+        return scratch
+    from openpolicy import embedded
+
+    workdir = Path(tempfile.mkdtemp(prefix="openpolicy-dr-cluster-"))
+    cluster = embedded.start(workdir / "pgdata", database=name)
+
+    def stop_cluster() -> None:
+        with suppress(Exception):
+            cluster.stop()
+        with suppress(Exception):
+            cluster.detach()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    cleanups.append(stop_cluster)
+    return PgTarget.from_url(cluster.url(name))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_app(target: PgTarget, cleanups: list[Callable[[], None]]) -> str:
+    """`openpolicy serve` on the restored copy, on a free loopback port; ready when returned."""
+    port = _free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"OPENPOLICY_ENV_FILE", "REDIS_URL", "OPENPOLICY_REDIS_URL"}
+        and k not in {"MAINTENANCE_MODE", "OPENPOLICY_MAINTENANCE_MODE"}
+    }
+    env["DATABASE_URL"] = target.sqlalchemy_url().render_as_string(hide_password=False)
+    env["OPENPOLICY_LOG_LEVEL"] = "warning"
+    workdir = Path(tempfile.mkdtemp(prefix="openpolicy-dr-app-"))
+    log = (workdir / "app.log").open("w+")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "openpolicy.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    cleanups.append(stop)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    pause = threading.Event()
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            tail = log.read().strip().splitlines()[-3:]
+            raise DrillError(f"the application instance exited: {' / '.join(tail)}")
+        with suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return url
+        pause.wait(0.1)
+    raise DrillError(f"the application instance on {url} did not become healthy within 60 s")
+
+
+def run_smoke(url: str) -> dict[str, Any]:
+    """The deploy scripts' health check and smoke tests (or GET /health without scripts)."""
+    if not _scripts_available():
+        response = httpx.get(f"{url}/health", timeout=10)
+        passed = response.status_code == 200
+        return {
+            "passed": passed,
+            "tool": "GET /health",
+            "output": f"/health {response.status_code}",
+        }
+    outputs = []
+    passed = True
+    for script in ("health-check.sh", "smoke-tests.sh"):
+        result = subprocess.run(
+            ["bash", str(REPO_SCRIPTS / script), url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        outputs.append(f"$ scripts/{script} {url}\n{result.stdout}{result.stderr}")
+        passed = passed and result.returncode == 0
+    return {"passed": passed, "tool": "scripts", "output": "\n".join(outputs)}
+
+
+def write_report(settings: Settings, report: DrillReport) -> list[Path]:
+    directory = settings.dr_report_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    base = directory / f"dr-drill-{report.scenario}-{stamp(report.started_at)}"
+    json_path = base.with_suffix(".json")
+    md_path = base.with_suffix(".md")
+    report.report_files = [str(json_path), str(md_path)]
+    json_path.write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    md_path.write_text(report.render_markdown())
+    return [json_path, md_path]
+
+
+def readiness(settings: Settings, *, verify: bool = False) -> dict[str, Any]:
+    """Is DR possible right now? Newest backup fresh (and intact), archiving healthy, off-site."""
+    problems: list[str] = []
+    facts: dict[str, Any] = {}
+    newest = latest_verified(settings.backup_dir)
+    if newest is None:
+        problems.append(f"no verified backup in {settings.backup_dir}")
+    else:
+        age_hours = newest.age_seconds() / 3600
+        facts["newest_backup"] = newest.path.name
+        facts["newest_backup_age_hours"] = round(age_hours, 2)
+        if age_hours > settings.backup_max_age_hours:
+            problems.append(
+                f"newest verified backup {newest.path.name} is {age_hours:.1f} h old "
+                f"(limit {settings.backup_max_age_hours:g} h)"
+            )
+        if verify:
+            try:
+                verify_backup(newest.path)
+                facts["newest_backup_verified_now"] = True
+            except OpsError as exc:
+                problems.append(exc.detail)
+    if settings.s3_bucket:
+        from openpolicy.ops import storage
+
+        try:
+            remote = storage.latest_remote_dump(settings)
+        except OpsError as exc:
+            problems.append(exc.detail)
+            remote = None
+        facts["newest_offsite_backup"] = remote.name if remote else None
+        if remote is None:
+            problems.append(f"no complete dump in s3://{settings.s3_bucket}")
+        elif newest is not None and remote.name != newest.path.name:
+            problems.append(f"newest backup {newest.path.name} is not uploaded yet")
+    else:
+        facts["newest_offsite_backup"] = "no bucket configured"
+    return {"ok": not problems, "problems": problems, **facts}

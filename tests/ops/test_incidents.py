@@ -1,0 +1,86 @@
+"""Incidents from the CLI, the e-mail template, and what /status will show."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+from typer.testing import Result
+
+from openpolicy.queries import status
+from tests.ops.conftest import OpsEnv, load_small_dataset, run_openpolicy
+
+
+def test_incident_lifecycle_and_email_template(ops_env: OpsEnv, cli: Callable[..., Result]) -> None:
+    opened = cli(
+        "incident",
+        "open",
+        "--severity",
+        "SEV2",
+        "--impact",
+        "Search returns no results",
+        "--services",
+        "api,web",
+    )
+    assert opened.exit_code == 0, opened.output
+    assert opened.output.startswith("#1 SEV2 Investigating: Search returns no results")
+    updated = cli("incident", "update", "--status", "Identified", "--note", "GIN index invalid")
+    assert updated.exit_code == 0, updated.output
+    email = cli("incident", "show", "1", "--format", "email")
+    assert email.exit_code == 0
+    text = email.stdout
+    assert text.startswith(
+        "Subject: [SEV2] [Identified] OpenPolicy incident #1: Search returns no results"
+    )
+    assert "Affected services: api, web" in text
+    assert "[Investigating] Incident opened: Search returns no results" in text
+    assert "[Identified] GIN index invalid" in text
+    assert "Next update: by " in text
+    resolved = cli("incident", "resolve", "--note", "Index rebuilt")
+    assert resolved.exit_code == 0
+    final = json.loads(cli("incident", "show", "1", "--format", "json").stdout)
+    assert (
+        final["status"] == "Resolved" and final["resolved_at"] and final["next_update_at"] is None
+    )
+    assert [u["status"] for u in final["updates"]] == ["Investigating", "Identified", "Resolved"]
+    assert "post-incident review" in cli("incident", "show", "1", "--format", "email").stdout
+
+
+def test_status_queries_show_open_incidents_maintenance_and_freshness(ops_env: OpsEnv) -> None:
+    load_small_dataset(ops_env.engine)
+    with Session(ops_env.engine) as session:
+        assert status.status_summary(session)["status"] == status.OPERATIONAL
+    run = run_openpolicy(
+        "incident", "open", "--severity", "SEV1", "--impact", "API down", "--services", "api"
+    )
+    assert run.returncode == 0, run.stderr
+    ops_env.sql(
+        "UPDATE data_sources SET last_success_at = now() - interval '3 days' WHERE name = 'hansard'"
+    )
+    with Session(ops_env.engine) as session:
+        summary = status.status_summary(session)
+        assert summary["status"] == status.MAJOR_OUTAGE
+        assert [i["title"] for i in summary["incidents"]] == ["API down"]
+        assert summary["incidents"][0]["updates"][0]["status"] == "Investigating"
+        stale = {s["name"]: s["stale"] for s in summary["sources"]}
+        assert stale == {"hansard": True, "votes": False}
+        assert status.status_summary(session, maintenance_forced=True)["status"] == "maintenance"
+    ops_env.sql("UPDATE incidents SET status = 'Resolved'")
+    with Session(ops_env.engine) as session:
+        assert status.open_incidents(session) == []
+        assert status.status_summary(session)["status"] == status.DEGRADED  # stale hansard
+
+
+def test_bad_incident_input_is_exit_2_with_a_clear_line(ops_env: OpsEnv) -> None:
+    bad = run_openpolicy("incident", "open", "--severity", "SEV9", "--impact", "x")
+    assert (
+        bad.returncode == 2 and "--severity 'SEV9': use one of SEV1, SEV2, SEV3, SEV4" in bad.stderr
+    )
+    none = run_openpolicy("incident", "update", "--note", "x")
+    assert none.returncode == 2 and "no open incident" in none.stderr
+    status_bad = run_openpolicy("incident", "open", "--severity", "2", "--impact", "Slow pages")
+    assert status_bad.returncode == 0
+    wrong = run_openpolicy("incident", "update", "--status", "Fixed", "--note", "x")
+    assert wrong.returncode == 2 and "--status 'Fixed': use one of Investigating" in wrong.stderr
+    assert "Traceback" not in bad.stderr + none.stderr + wrong.stderr
