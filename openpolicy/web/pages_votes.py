@@ -1,0 +1,117 @@
+"""Recorded divisions: the filterable list and one division with every MP's ballot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+
+from openpolicy.queries import votes
+from openpolicy.web.charts import ChartLabels, PartyTally, party_breakdown_svg
+from openpolicy.web.deps import Reader, db
+from openpolicy.web.i18n import Lang, translate
+from openpolicy.web.labels import PARTIES, RESULTS, label
+from openpolicy.web.rendering import page_lang, render_html
+from openpolicy.web.views import (
+    choice_param,
+    date_param,
+    next_page_url,
+    page_request,
+    rows,
+    text_param,
+)
+
+PAGE_SIZE = 50
+
+
+def vote_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
+    """Divisions, newest first, filtered by session, result, dates and bill."""
+    conn = reader.conn
+    lang = page_lang(request)
+    filters = votes.VoteFilters(
+        session=text_param(request, "session"),
+        result=choice_param(request, "result", tuple(RESULTS)),
+        date_from=date_param(request, "from"),
+        date_to=date_param(request, "to"),
+        bill=text_param(request, "bill"),
+    )
+    page = votes.list_votes(conn, filters, page_request(request, PAGE_SIZE))
+    return render_html(
+        request,
+        "votes.html",
+        votes=rows(page, votes.FIELDS),
+        filters=filters,
+        options={
+            "sessions": [(code, code) for code in votes.vote_sessions(conn)],
+            "results": [(code, label(RESULTS, code, lang)) for code in RESULTS],
+        },
+        next_url=next_page_url(request, page.next_cursor),
+    )
+
+
+def vote_page(
+    request: Request, session: str, number: int, reader: Reader = Depends(db)
+) -> HTMLResponse:
+    """One division: result, totals, party chart, ballots by party with dissenters marked."""
+    lang = page_lang(request)
+    vote = votes.vote_detail(reader.conn, session, number)
+    groups = ballot_groups(vote)
+    dissenters = sum(1 for group in groups for ballot in group["ballots"] if ballot["dissent"])
+    return render_html(
+        request,
+        "vote.html",
+        vote=vote,
+        groups=groups,
+        dissenters=dissenters,
+        chart=party_chart(vote["party_breakdown"], lang),
+        og_type="article",
+    )
+
+
+def ballot_groups(vote: dict[str, Any]) -> list[dict[str, Any]]:
+    """Ballots under their party (largest party first), each marked when it went against
+    the majority of its own party in this division."""
+    majority = {row["party"]: row["majority"] for row in vote["party_breakdown"]}
+    by_party: dict[str | None, list[dict[str, Any]]] = {
+        row["party"]: [] for row in vote["party_breakdown"]
+    }
+    for ballot in vote["ballots"]:
+        party_majority = majority.get(ballot["party"])
+        dissent = (
+            party_majority is not None
+            and ballot["party"] not in (None, "Independent")
+            and ballot["value"] in ("yea", "nay")
+            and ballot["value"] != party_majority
+        )
+        by_party.setdefault(ballot["party"], []).append({**ballot, "dissent": dissent})
+    return [
+        {"party": row["party"], "tally": row, "ballots": by_party.get(row["party"], [])}
+        for row in vote["party_breakdown"]
+    ]
+
+
+def party_chart(breakdown: list[dict[str, Any]], lang: Lang) -> Any:
+    """The SVG of yeas and nays per party, labelled in the page's language."""
+    tallies = [
+        PartyTally(
+            party=row["party"],
+            label=label(PARTIES, row["party"], lang)
+            if row["party"]
+            else translate(lang, "No party"),
+            yeas=row["yea"],
+            nays=row["nay"],
+            paired=row["paired"],
+        )
+        for row in breakdown
+    ]
+    yea, nay = translate(lang, "yea"), translate(lang, "nay")
+    summary = "; ".join(f"{t.label}: {t.yeas} {yea}, {t.nays} {nay}" for t in tallies)
+    labels = ChartLabels(
+        title=translate(lang, "Ballots by party"),
+        description=summary,
+        yea=translate(lang, "yea"),
+        nay=translate(lang, "nay"),
+        paired=translate(lang, "paired"),
+    )
+    return party_breakdown_svg(tallies, labels)

@@ -1,0 +1,143 @@
+"""Jinja2 environments (one per language) and the one function every page renders through.
+
+Each language gets its own environment with its catalogue installed, so templates call
+`_()` with no per-request state and compiled templates are shared by every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from openpolicy.config import Settings
+from openpolicy.web import i18n, labels
+from openpolicy.web.i18n import Lang
+from openpolicy.web.palette import party_colour
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_VERSION = "1"  # bump when site.css changes, so long-cached copies are refreshed
+
+
+def highlight(snippet: str | None) -> Markup:
+    """A search snippet with its `<mark>` highlights kept and everything else escaped."""
+    escaped = str(escape(snippet or ""))
+    return Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
+def _make_environment(lang: Lang) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        auto_reload=False,
+    )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+
+    def url(path: str, **params: Any) -> str:
+        """A language-neutral path in this page's language, with non-empty query params."""
+        target = i18n.localize_path(path, lang)
+        query = {key: value for key, value in params.items() if value not in (None, "")}
+        return f"{target}?{urlencode(query)}" if query else target
+
+    def speech_url(session: str, number: int, sequence: int) -> str:
+        """A speech's place in its sitting page (the right part, then its anchor)."""
+        from openpolicy.web.pages_debates import sitting_path
+
+        return url(sitting_path(session, number, sequence))
+
+    env.globals.update(
+        lang=lang,
+        url=url,
+        speech_in_sitting=speech_url,
+        pick=lambda english, french: i18n.pick(lang, english, french),
+        party_colour=party_colour,
+        label=lambda kind, code: labels.label(labels.TABLES[kind], code, lang),
+        language_names=i18n.LANGUAGE_NAMES,
+        static_version=STATIC_VERSION,
+    )
+    env.filters.update(
+        date=lambda value, style="long": i18n.format_date(value, lang, style),
+        time=lambda value: i18n.format_time(value, lang),
+        datetime=lambda value: i18n.format_datetime(value, lang),
+        number=lambda value: i18n.format_number(value, lang),
+        pct=lambda value: i18n.format_pct(value, lang),
+        isodate=lambda value: value.isoformat() if value is not None else "",
+        highlight=highlight,
+    )
+    return env
+
+
+@lru_cache(maxsize=len(i18n.LANGUAGES))
+def environment(lang: Lang) -> Environment:
+    """The environment of `lang`, built once per process."""
+    return _make_environment(lang)
+
+
+def site_url(request: Request) -> str:
+    """The public base URL (setting `site_url`), else this request's own scheme and host."""
+    settings: Settings = request.app.state.settings
+    if settings.site_url:
+        return settings.site_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def page_lang(request: Request) -> Lang:
+    return i18n.lang_of_path(request.url.path)
+
+
+def render_html(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    cache: bool = True,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page in the request's language with the context every layout needs."""
+    lang = page_lang(request)
+    neutral = i18n.strip_lang(request.url.path)
+    query = f"?{request.url.query}" if request.url.query else ""
+    base = site_url(request)
+    other = i18n.other_lang(lang)
+    context.setdefault("description", "")
+    context.setdefault("og_type", "website")
+    context.setdefault("robots", None)
+    body = (
+        environment(lang)
+        .get_template(template)
+        .render(
+            neutral_path=neutral,
+            canonical=base + i18n.localize_path(neutral, lang) + query,
+            alternates={
+                code: base + i18n.localize_path(neutral, code) + query for code in i18n.LANGUAGES
+            },
+            other_lang=other,
+            other_lang_url=i18n.localize_path(neutral, other) + query,
+            og_locale=i18n.OG_LOCALES[lang],
+            og_locale_alternate=i18n.OG_LOCALES[other],
+            site=base,
+            year=dt.date.today().year,
+            **context,
+        )
+    )
+    settings: Settings = request.app.state.settings
+    response_headers: dict[str, str] = {"Content-Language": lang}
+    if cache and status_code == 200 and settings.web_cache_seconds > 0:
+        response_headers["Cache-Control"] = f"public, max-age={settings.web_cache_seconds}"
+    else:
+        response_headers["Cache-Control"] = "no-store"
+    if headers:
+        response_headers.update(headers)
+    return HTMLResponse(body, status_code=status_code, headers=response_headers)

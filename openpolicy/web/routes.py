@@ -1,0 +1,94 @@
+"""Every web URL, registered once per language: `/bills/…` in English, `/fr/bills/…` in French.
+
+Handlers learn the language from the path, so one function serves both registrations and
+the two languages can never drift apart. URLs mirror the API (`/votes/45-1/12`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from openpolicy.web import (
+    feeds,
+    pages_bills,
+    pages_debates,
+    pages_home,
+    pages_members,
+    pages_search,
+    pages_status,
+    pages_votes,
+)
+from openpolicy.web.deps import maintenance_guard
+from openpolicy.web.errors import WEB_TAG
+from openpolicy.web.i18n import LANGUAGES
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+Endpoint = Callable[..., Any]
+
+# (path, handler, name, guarded by maintenance). Paths are language-neutral.
+PAGES: tuple[tuple[str, Endpoint, str, bool], ...] = (
+    ("/", pages_home.home, "home", True),
+    ("/bills", pages_bills.bill_list, "bills", True),
+    ("/bills/{session}/{number}", pages_bills.bill_page, "bill", True),
+    ("/votes", pages_votes.vote_list, "votes", True),
+    ("/votes/{session}/{number:int}", pages_votes.vote_page, "vote", True),
+    ("/members", pages_members.member_list, "members", True),
+    ("/members/{member_id:int}", pages_members.member_page, "member", True),
+    ("/debates", pages_debates.debate_list, "debates", True),
+    ("/debates/{session}/{number:int}", pages_debates.debate_page, "debate", True),
+    (
+        "/debates/{session}/{number:int}/{sequence:int}",
+        pages_debates.speech_page,
+        "speech",
+        True,
+    ),
+    ("/search", pages_search.search_page, "search", True),
+    ("/status", pages_status.status_page, "status", False),
+    ("/feeds/votes.atom", feeds.votes_feed, "feed_votes", True),
+    ("/feeds/bills.atom", feeds.bills_feed, "feed_bills", True),
+    ("/feeds/members/{member_id:int}.atom", feeds.member_feed, "feed_member", True),
+)
+
+
+def prefixed(path: str, lang: str) -> str:
+    if lang == "en":
+        return path
+    return "/fr" if path == "/" else "/fr" + path
+
+
+def web_router() -> APIRouter:
+    """The pages and feeds in both languages (kept out of the API's OpenAPI document)."""
+    router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
+    for path, endpoint, name, guarded in PAGES:
+        for lang in LANGUAGES:
+            router.add_api_route(
+                prefixed(path, lang),
+                endpoint,
+                methods=["GET", "HEAD"],
+                name=f"web_{name}_{lang}",
+                dependencies=[Depends(maintenance_guard)] if guarded else [],
+                response_class=Response,
+            )
+    return router
+
+
+class CachedStaticFiles(StaticFiles):
+    """The stylesheet and icon: URLs carry a version, so browsers may keep them a day."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,77 @@
+"""Small helpers shared by the page handlers: reading filters, shaping query rows, paging."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+from openpolicy.errors import BadRequestError
+from openpolicy.queries._sql import Page, PageRequest, decode_cursor
+
+
+def rows(page: Page | Sequence[Sequence[Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Query rows (tuples in `fields` order) as dicts, so templates read names, not indexes."""
+    items = page.items if isinstance(page, Page) else page
+    return [dict(zip(fields, row, strict=False)) for row in items]
+
+
+def text_param(request: Request, name: str) -> str | None:
+    """A query parameter, None when absent or blank (forms submit empty fields)."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def int_param(request: Request, name: str) -> int | None:
+    value = text_param(request, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise BadRequestError(f"{name}: expected a whole number, got {value!r}") from exc
+
+
+def date_param(request: Request, name: str) -> dt.date | None:
+    value = text_param(request, name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadRequestError(f"{name}: expected a date like 2021-03-10, got {value!r}") from exc
+
+
+def choice_param(request: Request, name: str, allowed: Sequence[str]) -> str | None:
+    value = text_param(request, name)
+    if value is not None and value not in allowed:
+        raise BadRequestError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def page_request(request: Request, limit: int) -> PageRequest:
+    """The page of a list: `limit` rows after the `cursor` query parameter, if any."""
+    cursor = text_param(request, "cursor")
+    return PageRequest(limit=limit, cursor=decode_cursor(cursor) if cursor else None)
+
+
+def next_page_url(request: Request, cursor: str | None) -> str | None:
+    """The same list with the same filters, one page further (None on the last page)."""
+    if cursor is None:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor" and v]
+    params.append(("cursor", cursor))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Speech text as stored (paragraphs joined by blank lines) back into paragraphs."""
+    if not text:
+        return []
+    return [part.strip() for part in text.split("\n\n") if part.strip()]
