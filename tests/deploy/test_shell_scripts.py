@@ -29,8 +29,11 @@ def test_script_is_strict_executable_bash(name: str) -> None:
 
 
 def test_shellcheck_is_clean() -> None:
+    """Every shell script of the repository, following what each one sources (-x)."""
     shellcheck = require_tool("shellcheck", "apt-get install shellcheck")
-    result = run([shellcheck, "--shell=bash", *(str(SCRIPTS / n) for n in SCRIPT_NAMES)])
+    scripts = sorted(str(p.relative_to(REPO_ROOT)) for p in SCRIPTS.glob("*.sh"))
+    assert {f"scripts/{n}" for n in SCRIPT_NAMES} <= set(scripts)
+    result = run([shellcheck, "-x", "--shell=bash", *scripts, ".ci/run"])
     assert result.returncode == 0, result.stdout + result.stderr
 
 
