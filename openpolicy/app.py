@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openpolicy import __version__
+from openpolicy.api import install_api, start_api, stop_api
 from openpolicy.cache import redis_client
 from openpolicy.config import Settings, get_settings
 from openpolicy.db import create_db_engine, session_factory
@@ -24,6 +25,7 @@ from openpolicy.errors import (
     OpenPolicyError,
     ServiceUnavailableError,
 )
+from openpolicy.ops import scraper_metrics
 from openpolicy.ops.health import HEALTHY, health_report
 from openpolicy.ops.metrics import HttpMetricsMiddleware, render_metrics
 
@@ -108,9 +110,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.engine = engine if engine is not None else create_db_engine(settings)
         app.state.sessions = session_factory(app.state.engine)
         app.state.redis = redis_client(settings)
+        start_api(app, settings)
         try:
             yield
         finally:
+            stop_api(app)
             if app.state.redis is not None:
                 app.state.redis.close()
             if owns_engine:
@@ -126,6 +130,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url=None,
     )
     app.state.settings = settings
+    scraper_metrics.install()  # source freshness and fidelity, read from the database
+    install_api(app, settings)  # /api/v1 and its gate, inside the metrics middleware
     app.add_middleware(HttpMetricsMiddleware)
     _install_error_handlers(app)
 
@@ -147,6 +153,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         body, content_type = render_metrics(request.app.state.engine)
         return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
+    from openpolicy.web import mount_web  # the web site; keeps /api, /health, /metrics as is
+
+    mount_web(app)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
@@ -43,15 +44,44 @@ def _print_mapping(title: str, values: dict[str, Any], as_json: bool) -> None:
 
 
 @app.command()
+def commands(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """List every command with a one-line description (docs/cli.md holds the same table)."""
+    from openpolicy.cli_reference import command_paths, reference_markdown
+
+    if markdown:
+        typer.echo(reference_markdown(app), nl=False)
+        return
+    for path in command_paths(app):
+        typer.echo(path)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
 
 
 @app.command("settings")
-def show_settings(as_json: JsonFlag = False) -> None:
-    """Print the effective settings, with secrets masked."""
-    from openpolicy.config import env_file_path
+def show_settings(
+    as_json: JsonFlag = False,
+    template: Annotated[
+        bool, typer.Option("--template", help="Print an env file documenting every setting.")
+    ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the settings reference as a Markdown table.")
+    ] = False,
+) -> None:
+    """Print the effective settings, with secrets masked (or a template of all settings)."""
+    from openpolicy.config import env_file_path, env_template, settings_markdown
+
+    if template:
+        typer.echo(env_template(), nl=False)
+        return
+    if markdown:
+        typer.echo(settings_markdown(), nl=False)
+        return
 
     settings = get_settings()
     values = settings.masked()
@@ -200,8 +230,25 @@ def serve(host: HostOption = None, port: PortOption = None) -> None:
 
 
 @app.command()
-def up(host: HostOption = None, port: PortOption = None) -> None:
-    """Everything on one machine: database (embedded unless DATABASE_URL) → migrate → serve."""
+def worker() -> None:
+    """Run the ingest worker and scheduler (periodic jobs); replicas may run side by side."""
+    from openpolicy.db import database_url
+    from openpolicy.ingest.jobs import run_worker
+
+    settings = get_settings()
+    err_console.print("worker: running ingest jobs and schedules (Ctrl-C stops)")
+    run_worker(settings, database_url(settings))
+
+
+@app.command()
+def up(
+    host: HostOption = None,
+    port: PortOption = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run the ingest worker in this process.")
+    ] = False,
+) -> None:
+    """Everything on one machine: database → migrate → sample if empty → serve + worker."""
     from openpolicy import schema
     from openpolicy.db import create_db_engine, database_url
 
@@ -217,19 +264,52 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
     schema.upgrade(engine)
     err_console.print(f"schema at {schema.current_revision(engine)}")
     engine.dispose()
+    from openpolicy.ingest.sample import database_is_empty, load_sample
+
+    if settings.load_sample_when_empty and database_is_empty(url):
+        err_console.print("empty database: loading the bundled sample (real captures, offline)")
+        for report in load_sample(url, settings):
+            err_console.print(
+                f"  {report.source}: {report.status}, {report.counts.inserted} records",
+                highlight=False,
+            )
+    background = None
+    if not no_worker:
+        from openpolicy.ingest.jobs import BackgroundWorker
+
+        background = BackgroundWorker(settings, url).start()
+        err_console.print("ingest worker running in this process (--no-worker to turn off)")
     err_console.print(
         f"serving on http://{host or settings.host}:{port or settings.port}  (Ctrl-C stops)"
     )
-    _serve(settings, host, port)
+    try:
+        _serve(settings, host, port)
+    finally:
+        if background is not None:
+            background.stop()
 
 
 def _register_optional_groups() -> None:
     """Command groups that live with their domain."""
+    from openpolicy.ops import cli as ops_cli
+
+    ops_cli.register_db_commands(db_app)
+    app.add_typer(ops_cli.backup_app, name="backup")
+    app.add_typer(ops_cli.dr_app, name="dr")
+    app.add_typer(ops_cli.maintenance_app, name="maintenance")
+    app.add_typer(ops_cli.incident_app, name="incident")
+    app.add_typer(ops_cli.cache_app, name="cache")
+    from openpolicy.api.keys_cli import app as keys_app
+
+    app.add_typer(keys_app, name="keys", help="API keys: create, list, revoke, rotate.")
     try:
         from openpolicy.sources.cli import app as sources_app
     except ImportError:  # pragma: no cover - during development only
         return
     app.add_typer(sources_app, name="sources", help="Official sources: list, fetch, parse.")
+    from openpolicy.ingest.cli import app as ingest_app
+
+    app.add_typer(ingest_app, name="ingest", help="Ingest: run sources, load the sample, status.")
 
 
 _register_optional_groups()
@@ -254,6 +334,15 @@ def main() -> None:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         err_console.print(f"[red]error:[/red] database unreachable: {reason}", highlight=False)
         sys.exit(4)
+    except Exception as exc:
+        if os.environ.get("OPENPOLICY_DEBUG"):
+            raise
+        err_console.print(
+            f"[red]error:[/red] unexpected {type(exc).__name__}: {exc} "
+            "(set OPENPOLICY_DEBUG=1 to see the traceback)",
+            highlight=False,
+        )
+        sys.exit(70)
 
 
 if __name__ == "__main__":

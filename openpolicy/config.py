@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_FILE_VARIABLE = "OPENPOLICY_ENV_FILE"
 DEFAULT_ENV_FILE = ".env"
@@ -82,11 +82,262 @@ class Settings(BaseSettings):
         default=None, description="Secret used to sign tokens. Required in production."
     )
 
+    # --- Web (openpolicy/web: the public bilingual site) -----------------------------------
+    site_url: str | None = Field(
+        default=None,
+        description="Public base URL of the web site (canonical links, OpenGraph, Atom ids), "
+        "e.g. https://openpolicy.ca. Unset: taken from each request.",
+    )
+    web_cache_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="Cache-Control max-age of web pages and feeds (0: no caching).",
+    )
+
+    # --- API (openpolicy/api: /api/v1, rate limits, keys, response cache) -----------------
+    api_rate_limit_anonymous_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Requests per minute per client address without an API key (all replicas).",
+    )
+    api_rate_limit_key_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        description="Requests per minute per API key, unless the key sets its own limit.",
+    )
+    api_trust_forwarded_for: bool = Field(
+        default=False,
+        description="Identify anonymous clients by the first X-Forwarded-For address (only "
+        "behind a proxy that sets it).",
+    )
+    api_cache_enabled: bool = Field(
+        default=True,
+        description="Cache rendered API responses (Redis when REDIS_URL is set, else in-process).",
+    )
+    api_cache_ttl_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="Longest a cached response is kept; ingest invalidates it earlier.",
+    )
+    api_cache_max_entries: int = Field(
+        default=2000, ge=1, description="Responses the in-process cache keeps (without Redis)."
+    )
+    api_http_max_age_seconds: int = Field(
+        default=0,
+        ge=0,
+        description="Cache-Control max-age of API responses (0: clients revalidate with ETag).",
+    )
+    api_key_grace_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="How long a rotated API key keeps working beside its replacement.",
+    )
+    api_key_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="How long a replica trusts a verified API key before reading it again "
+        "(a revocation takes effect within this).",
+    )
+    api_access_log: bool = Field(
+        default=True, description="Write one structured JSON access-log line per API request."
+    )
+
     # --- Sources and ingest (openpolicy/sources, openpolicy/ingest) ------------------------
-    # (settings of the fetcher, importers and scheduler go here)
+    parl_base_url: str = Field(
+        default="https://www.parl.ca",
+        description="Base URL of LEGISinfo (bills). Tests point it at a loopback server.",
+    )
+    ourcommons_base_url: str = Field(
+        default="https://www.ourcommons.ca",
+        description="Base URL of ourcommons.ca (members, divisions, ballots, Hansard).",
+    )
+    http_contact_url: str = Field(
+        default="https://github.com/openpolicy/openpolicy",
+        description="Contact URL sent in the fetcher's User-Agent, so site operators can reach us.",
+    )
+    http_requests_per_second: float = Field(
+        default=1.0, gt=0, description="Most requests per second the fetcher sends to one host."
+    )
+    http_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Connect/read timeout of one HTTP request."
+    )
+    http_max_retries: int = Field(
+        default=4, ge=0, description="Retries after a 429, a 5xx or a timeout (then the URL fails)."
+    )
+    http_backoff_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="First retry delay; doubles each retry, with jitter (Retry-After wins).",
+    )
+    http_max_retry_after_seconds: float = Field(
+        default=300.0, ge=0, description="Longest Retry-After the fetcher honours before failing."
+    )
+    http_max_body_bytes: int = Field(
+        default=50_000_000, ge=1, description="Largest body the fetcher accepts (bytes)."
+    )
+    http_respect_robots: bool = Field(
+        default=True, description="Read each host's robots.txt and skip disallowed URLs."
+    )
+    ingest_sessions: Annotated[list[str], NoDecode] = Field(
+        default=["45-1"],
+        description="Sessions whose bills, divisions, ballots and Hansard are fetched (45-1,44-1).",
+    )
+    ingest_parliaments: Annotated[list[int], NoDecode] = Field(
+        default=[45],
+        description="Parliaments whose members lists are fetched (besides the current one).",
+    )
+    ingest_hansard_probe: int = Field(
+        default=3,
+        ge=1,
+        description="Sittings tried past the newest stored one each Hansard run (stops at a 404).",
+    )
+    ingest_ballots_per_run: int = Field(
+        default=200, ge=1, description="Most divisions whose ballots one ballots run fetches."
+    )
+    ingest_schedule_members: str = Field(
+        default="0 5 * * *", description="Cron schedule of the members source (worker)."
+    )
+    ingest_schedule_bills: str = Field(
+        default="15 */2 * * *", description="Cron schedule of the bills list source (worker)."
+    )
+    ingest_schedule_bill: str = Field(
+        default="30 */6 * * *", description="Cron schedule of the per-bill detail source (worker)."
+    )
+    ingest_schedule_votes: str = Field(
+        default="*/30 * * * *", description="Cron schedule of the divisions source (worker)."
+    )
+    ingest_schedule_ballots: str = Field(
+        default="5,35 * * * *", description="Cron schedule of the ballots source (worker)."
+    )
+    ingest_schedule_hansard: str = Field(
+        default="45 * * * *", description="Cron schedule of the Hansard source (worker)."
+    )
+    ingest_job_attempts: int = Field(
+        default=3, ge=1, description="Attempts of a failed or crashed ingest job before giving up."
+    )
+    worker_concurrency: int = Field(
+        default=2, ge=1, description="Ingest jobs one worker runs at the same time."
+    )
+    worker_heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Worker heartbeat; a worker silent for 3 heartbeats is dead, its job retried.",
+    )
+    load_sample_when_empty: bool = Field(
+        default=True,
+        description="`openpolicy up` loads the bundled sample captures into an empty database.",
+    )
+
+    @field_validator("ingest_sessions", "ingest_parliaments", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """Accept `45-1,44-1` as well as a JSON list in env files."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
 
     # --- Operations (openpolicy/ops: backups, PITR, DR, maintenance, notifications) ---------
-    # (settings of backups, object storage, notifications go here)
+    backup_dir: Path = Field(
+        default=Path(".openpolicy/backups"),
+        description="Where `openpolicy backup create` writes dumps (and base backups, WAL).",
+    )
+    backup_keep_days: int = Field(
+        default=30, ge=1, description="Default retention of `openpolicy backup prune` (days)."
+    )
+    backup_restore_jobs: int = Field(
+        default=2, ge=1, description="Parallel jobs of `pg_restore -j` during restores."
+    )
+    backup_max_age_hours: float = Field(
+        default=26.0,
+        gt=0,
+        description="Newest verified backup older than this fails `openpolicy dr status`.",
+    )
+    s3_bucket: str | None = Field(
+        default=None, description="S3-compatible bucket `openpolicy backup upload` copies to."
+    )
+    s3_prefix: str | None = Field(
+        default=None, description="Key prefix inside the bucket (e.g. `production/`)."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="Endpoint of S3-compatible storage (unset: AWS S3)."
+    )
+    s3_region: str | None = Field(default=None, description="Region of the bucket.")
+    s3_access_key_id: SecretStr | None = Field(
+        default=None, description="Access key for the bucket (unset: AWS_* variables / role)."
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="Secret key for the bucket (unset: AWS_* variables / role)."
+    )
+    pitr_archive_dir: Path | None = Field(
+        default=None,
+        description="Directory (on the database host) archive_command copies WAL into. "
+        "Unset: `<backup_dir>/wal`.",
+    )
+    pitr_archive_timeout_seconds: int = Field(
+        default=60, ge=1, le=3600, description="archive_timeout set by `backup pitr enable`."
+    )
+    pitr_data_dir: Path | None = Field(
+        default=None,
+        description="Data directory `backup pitr restore` replaces for an external server "
+        "on this host (embedded: data_dir).",
+    )
+    pitr_bin_dir: Path | None = Field(
+        default=None,
+        description="Server binaries (pg_ctl) matching that external server's major version.",
+    )
+    dr_report_dir: Path = Field(
+        default=Path(".openpolicy/dr-reports"),
+        description="Where `openpolicy dr drill` writes its JSON and Markdown reports.",
+    )
+    maintenance_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=1.0,
+        description="How long a replica caches the maintenance switch (≤ 1 s).",
+    )
+    notification_channels: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Where maintenance and incident notices go: email, webhook (comma list).",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mail notices.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP session with STARTTLS.")
+    smtp_username: str | None = Field(default=None, description="SMTP login (unset: no login).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str | None = Field(default=None, description="From address of e-mail notices.")
+    smtp_to: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Recipients of e-mail notices (comma list)."
+    )
+    webhook_url: SecretStr | None = Field(
+        default=None, description="URL that receives notices as a JSON POST (chat, paging)."
+    )
+
+    @field_validator("notification_channels", "smtp_to", mode="before")
+    @classmethod
+    def _ops_comma_list(cls, value: Any) -> Any:
+        """Accept `email,webhook` as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("notification_channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - {"email", "webhook"})
+        if unknown:
+            raise ValueError(f"unknown channel(s) {', '.join(unknown)}: use email, webhook")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -147,6 +398,51 @@ def load_settings(**overrides: Any) -> Settings:
     if env_file is not None:
         settings_kwargs["_env_file"] = env_file
     return Settings(**settings_kwargs)
+
+
+def env_variable(name: str) -> str:
+    """The environment variable operators set for field `name`."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"OPENPOLICY_{name.upper()}"
+
+
+def _default_text(name: str) -> str:
+    field = Settings.model_fields[name]
+    if field.default is None or isinstance(field.default, SecretStr):
+        return ""
+    if isinstance(field.default, bool):
+        return str(field.default).lower()
+    if isinstance(field.default, list | tuple):
+        return ",".join(str(item) for item in field.default)
+    return str(field.default)
+
+
+def env_template() -> str:
+    """`.env.example`: every setting with its description, defaults commented out."""
+    lines = [
+        "# OpenPolicy settings. Copy to .env (or .env.staging / .env.production and point",
+        "# OPENPOLICY_ENV_FILE at it). Real environment variables win over this file.",
+        "# Generated by `openpolicy settings --template`; secrets have no default.",
+        "",
+    ]
+    for name, field in Settings.model_fields.items():
+        lines.append(f"# {field.description or name}")
+        value = _default_text(name)
+        lines.append(f"# {env_variable(name)}={value}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def settings_markdown() -> str:
+    """The reference table of docs/settings.md."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = _default_text(name) or "(none)"
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{env_variable(name)}` | `{default}` | {description} |")
+    return "\n".join(rows) + "\n"
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 # redis-server: cache tests; prometheus: promtool for the alert rules; shellcheck and curl:
-# the operator scripts; tzdata: the feeds' Ottawa local times.
-apt_install redis-server prometheus shellcheck curl tzdata ca-certificates
+# the operator scripts; tzdata: the feeds' Ottawa local times; chromium: the browser tests
+# (Playwright drives Debian's Chromium, never a downloaded browser).
+apt_install redis-server prometheus shellcheck curl tzdata ca-certificates chromium
 if ! command -v docker >/dev/null 2>&1; then
   apt_install docker.io  # only its CLI is used: `docker compose config` validates the stack
 fi

@@ -3,6 +3,7 @@
 from openpolicy.models.base import Base
 from openpolicy.models.bills import Bill, BillEvent
 from openpolicy.models.debates import Debate, Speech
+from openpolicy.models.derived import DataVersion, VotePartyTotal
 from openpolicy.models.members import ElectedMember, MemberTerm
 from openpolicy.models.operations import (
     ApiKey,
@@ -24,6 +25,7 @@ __all__ = [
     "BillEvent",
     "Constituency",
     "DataSource",
+    "DataVersion",
     "Debate",
     "ElectedMember",
     "Incident",
@@ -36,4 +38,5 @@ __all__ = [
     "SourceDocument",
     "Speech",
     "Vote",
+    "VotePartyTotal",
 ]

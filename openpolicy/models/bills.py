@@ -40,6 +40,14 @@ class Bill(TimestampMixin, ProvenanceMixin, Base):
             ),
             "id",
         ),
+        Index(  # the same order within one session (the usual filter)
+            "ix_bills_session_id_activity_order",
+            "session_id",
+            text(
+                "COALESCE(latest_activity_at, '0001-01-01 00:00:00+00'::timestamp with time zone)"
+            ),
+            "id",
+        ),
         Index("ix_bills_search_en", "search_en", postgresql_using="gin"),
         Index("ix_bills_search_fr", "search_fr", postgresql_using="gin"),
     )

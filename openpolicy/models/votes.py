@@ -60,7 +60,8 @@ class Ballot(ProvenanceMixin, Base):
 
     __tablename__ = "ballots"
     __table_args__ = (
-        UniqueConstraint("vote_id", "member_id"),
+        # INCLUDE: a division's ballots are read from the index alone (no heap pages).
+        UniqueConstraint("vote_id", "member_id", postgresql_include=["party_id", "value"]),
         CheckConstraint("value IN ('yea', 'nay', 'paired')", name="known_value"),
         Index(  # covering: a member's voting record reads no heap pages
             "ix_ballots_member_id_vote_id",

@@ -1,0 +1,139 @@
+"""The response cache: rendered bodies keyed by data version and canonical URL.
+
+Redis when configured (shared by every replica), otherwise a bounded in-process LRU. Keys
+start with the data version, so an ingest never has to purge anything: the next request
+simply asks for a key that does not exist yet, and old entries expire on their TTL. Redis
+being down is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Protocol
+
+from prometheus_client import Counter
+from redis import Redis
+from redis.exceptions import RedisError
+
+from openpolicy.ops.metrics import REGISTRY
+
+log = logging.getLogger("openpolicy.api.cache")
+
+CACHE_REQUESTS = Counter(
+    "cache_requests_total",
+    "Response-cache lookups by result (hit or miss).",
+    ["result"],
+    registry=REGISTRY,
+)
+_HIT = CACHE_REQUESTS.labels("hit")
+_MISS = CACHE_REQUESTS.labels("miss")
+
+KEY_PREFIX = "openpolicy:api:v1:"
+MAX_BODY_BYTES = 2_000_000
+
+
+class ResponseCache(Protocol):
+    backend: str
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, body: bytes) -> None: ...
+
+    def clear(self) -> int: ...
+
+
+class RedisResponseCache:
+    """Shared by every replica; entries expire after `ttl` seconds."""
+
+    backend = "redis"
+
+    def __init__(self, client: Redis, ttl: int) -> None:
+        self.client = client
+        self.ttl = ttl
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            value = self.client.get(KEY_PREFIX + key)
+        except RedisError as exc:
+            log.warning("response cache unavailable: %s", exc)
+            _MISS.inc()
+            return None
+        if value is None:
+            _MISS.inc()
+            return None
+        _HIT.inc()
+        return bytes(value)  # type: ignore[arg-type]
+
+    def set(self, key: str, body: bytes) -> None:
+        if len(body) > MAX_BODY_BYTES:
+            return
+        try:
+            self.client.set(KEY_PREFIX + key, body, ex=self.ttl)
+        except RedisError as exc:
+            log.warning("response cache unavailable: %s", exc)
+
+    def clear(self) -> int:
+        deleted = 0
+        try:
+            batch: list[bytes] = []
+            for key in self.client.scan_iter(match=KEY_PREFIX + "*", count=1000):
+                batch.append(key)
+                if len(batch) >= 500:
+                    deleted += int(self.client.unlink(*batch))
+                    batch.clear()
+            if batch:
+                deleted += int(self.client.unlink(*batch))
+        except RedisError as exc:
+            log.warning("response cache unavailable: %s", exc)
+        return deleted
+
+
+class MemoryResponseCache:
+    """This process only: a thread-safe LRU of at most `max_entries` bodies."""
+
+    backend = "memory"
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+        (_HIT if body is not None else _MISS).inc()
+        return body
+
+    def set(self, key: str, body: bytes) -> None:
+        if len(body) > MAX_BODY_BYTES:
+            return
+        with self._lock:
+            self._entries[key] = body
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+        return count
+
+
+class NoCache:
+    """API_CACHE_ENABLED=false: every request renders (benchmarks of the raw path)."""
+
+    backend = "disabled"
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def set(self, key: str, body: bytes) -> None:
+        return None
+
+    def clear(self) -> int:
+        return 0

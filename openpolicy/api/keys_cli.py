@@ -1,0 +1,118 @@
+"""`openpolicy keys create|list|revoke|rotate`: API keys from the operator's shell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import orjson
+import psycopg
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openpolicy.api import keys
+from openpolicy.config import get_settings
+
+app = typer.Typer(help="API keys: create, list, revoke, rotate.", no_args_is_help=True)
+console = Console()
+
+
+@contextmanager
+def _connection() -> Iterator[psycopg.Connection[Any]]:
+    """One transaction on the configured database (committed when the command succeeds)."""
+    from openpolicy.api.pool import conninfo
+    from openpolicy.db import database_url
+
+    settings = get_settings()
+    with psycopg.connect(conninfo(database_url(settings))) as conn:
+        yield conn
+
+
+def _when(moment: Any) -> str:
+    return "" if moment is None else moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@app.command("create")
+def create(
+    service: Annotated[str, typer.Option("--service", help="Who holds the key.")],
+    name: Annotated[str | None, typer.Option("--name", help="Label (default: service).")] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="read (default) or admin; repeatable.")
+    ] = None,
+    rate_limit: Annotated[
+        int | None, typer.Option("--rate-limit", help="Requests per minute for this key.")
+    ] = None,
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", help="Expire after this many days.")
+    ] = None,
+) -> None:
+    """Issue a key. It is printed once: store it now, only its hash is kept."""
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
+    with _connection() as conn:
+        key, key_id = keys.create(
+            conn,
+            name=name or service,
+            service=service,
+            scopes=scope or ["read"],
+            rate_limit_per_minute=rate_limit,
+            expires_at=expires,
+        )
+    typer.echo(key)
+    typer.echo(f"(key {key_id} for {service}; shown once, store it now)", err=True)
+
+
+@app.command("list")
+def list_command(
+    service: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every key with its status (active, rotating, expired, revoked); never the key."""
+    with _connection() as conn:
+        rows = keys.list_keys(conn, service)
+    if as_json:
+        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table(title="API keys")
+    for column in ("prefix", "service", "name", "scopes", "status", "expires", "last used"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["prefix"],
+            row["service"],
+            row["name"],
+            ",".join(row["scopes"]),
+            row["status"],
+            _when(row["expires_at"]),
+            _when(row["last_used_at"]),
+        )
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(prefix: Annotated[str, typer.Argument(help="The key's 8-digit prefix.")]) -> None:
+    """Revoke a key now (every replica refuses it within API_KEY_CACHE_SECONDS)."""
+    with _connection() as conn:
+        keys.revoke(conn, prefix)
+    typer.echo(f"revoked {prefix}")
+
+
+@app.command("rotate")
+def rotate(
+    service: Annotated[
+        str, typer.Option("--service", help="Rotate this service's keys, or `all`.")
+    ],
+    grace_hours: Annotated[
+        float | None,
+        typer.Option("--grace-hours", help="Old keys keep working this long (default: setting)."),
+    ] = None,
+) -> None:
+    """Issue replacements; old keys stay valid for the grace period, then expire."""
+    hours = grace_hours if grace_hours is not None else get_settings().api_key_grace_hours
+    with _connection() as conn:
+        rotated = keys.rotate(conn, service, dt.timedelta(hours=hours))
+    for owner, old_prefix, new_key in rotated:
+        typer.echo(f"{owner}\t{old_prefix}\t{new_key}")
+    typer.echo(f"(rotated {len(rotated)} key(s); old keys valid for {hours:g} h more)", err=True)

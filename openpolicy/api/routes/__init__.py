@@ -1,0 +1,1 @@
+"""Thin handlers per resource: parse parameters, call `openpolicy.queries`, render."""

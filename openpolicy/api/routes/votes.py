@@ -1,0 +1,202 @@
+"""`/votes`, `/votes/{session}/{number}` and `/ballots` (every ballot, for bulk exports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openpolicy.api.constants import API_PREFIX
+from openpolicy.api.params import (
+    CURSOR,
+    DATE_FROM,
+    DATE_TO,
+    FORMAT,
+    SESSION,
+    Param,
+    fields_param,
+    limit_param,
+    page_request,
+    parse,
+    sort_param,
+)
+from openpolicy.api.responses import export, list_body, select_fields, serve
+from openpolicy.api.routes._docs import documented
+from openpolicy.api.routes.bills import SESSION_PATH
+from openpolicy.api.schemas import BallotRow, DetailEnvelope, ListEnvelope, VoteDetail, VoteItem
+from openpolicy.queries import votes
+from openpolicy.queries._sql import Connection, fetch_all
+
+router = APIRouter(prefix=API_PREFIX, tags=["votes"])
+
+LIST_PARAMS = [
+    SESSION,
+    DATE_FROM,
+    DATE_TO,
+    Param("result", "enum", "Outcome.", choices=("agreed", "negatived", "tied"), example="agreed"),
+    Param(
+        "bill",
+        "str",
+        "Bill voted on, e.g. C-7 (combine with session).",
+        example="C-7",
+        max_length=16,
+    ),
+    Param(
+        "subject",
+        "str",
+        "Words of the subject, EN or FR (case-insensitive substring).",
+        example="Supply",
+    ),
+    Param(
+        "include",
+        "list",
+        "Extra data per item: `party_breakdown` (yea/nay/paired per party).",
+        choices=("party_breakdown",),
+        example="party_breakdown",
+    ),
+    limit_param(),
+    CURSOR,
+    sort_param(votes.SORTS, "-date"),
+    fields_param(votes.FIELDS),
+    FORMAT,
+]
+
+
+def _breakdowns(conn: Connection, vote_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in vote_ids}
+    for row in fetch_all(
+        conn,
+        "SELECT t.vote_id, p.short_name_en, t.yeas, t.nays, t.paired FROM vote_party_totals t"
+        " LEFT JOIN parties p ON p.id = t.party_id WHERE t.vote_id = ANY(%s)"
+        " ORDER BY t.vote_id, t.yeas + t.nays + t.paired DESC, p.short_name_en",
+        (vote_ids,),
+    ):
+        yeas, nays, paired = row[2], row[3], row[4]
+        found[row[0]].append(
+            {
+                "party": row[1],
+                "yea": yeas,
+                "nay": nays,
+                "paired": paired,
+                "total": yeas + nays + paired,
+                "majority": "yea" if yeas > nays else "nay" if nays > yeas else None,
+                "voted_together": (yeas == 0) != (nays == 0),
+            }
+        )
+    return found
+
+
+@router.get(
+    "/votes",
+    **documented(
+        "List recorded divisions",
+        "Divisions newest first with totals and result. `format=csv|jsonl` streams every match.",
+        ListEnvelope[VoteItem],
+        LIST_PARAMS,
+        streams=True,
+    ),
+)
+def list_votes(request: Request) -> Response:
+    p = parse(request, LIST_PARAMS)
+    filters = votes.VoteFilters(
+        session=p["session"],
+        date_from=p["date_from"],
+        date_to=p["date_to"],
+        result=p["result"],
+        bill=p["bill"],
+        subject=p["subject"],
+    )
+    fields = select_fields(votes.FIELDS, p["fields"])
+    if p["format"] != "json":
+        return export(
+            request, p["format"], "votes", fields, lambda conn: votes.export_votes(conn, filters)
+        )
+    page = page_request(p, votes.SORTS)
+    with_breakdown = "party_breakdown" in (p["include"] or ())
+
+    def build(conn: Connection) -> dict[str, Any]:
+        result = votes.list_votes(conn, filters, page)
+        body = list_body(request, result, fields)
+        if with_breakdown:
+            ids = [row[-1] for row in result.items]
+            breakdowns = _breakdowns(conn, ids)
+            for item, vote_id in zip(body["data"], ids, strict=True):
+                item["party_breakdown"] = breakdowns[vote_id]
+        return body
+
+    return serve(request, build)
+
+
+@router.get(
+    "/votes/{session}/{number}",
+    **documented(
+        "One division with every ballot",
+        "Totals, result, the bill, the party breakdown (and whether each party voted "
+        "together) and every ballot with member, party and seat, in `data.ballots`.",
+        DetailEnvelope[VoteDetail],
+        [],
+    ),
+)
+def vote_detail(
+    request: Request,
+    session: str = SESSION_PATH,
+    number: int = Path(description="Division number.", ge=1, le=32767, examples=[69]),
+) -> Response:
+    parse(request, [])
+    return serve(request, lambda conn: {"data": votes.vote_detail(conn, session, number)})
+
+
+BALLOT_PARAMS = [
+    SESSION,
+    Param("vote", "int", "Division number (with session).", example=69, minimum=1, maximum=32767),
+    Param("member", "int", "Member id.", example=42, minimum=1, maximum=2_147_483_647),
+    Param(
+        "party",
+        "str",
+        "Caucus at the time (short name or abbreviation).",
+        example="NDP",
+        max_length=60,
+    ),
+    Param("value", "enum", "Ballot.", choices=("yea", "nay", "paired"), example="nay"),
+    limit_param(),
+    CURSOR,
+    fields_param(votes.ALL_BALLOT_FIELDS),
+    FORMAT,
+]
+
+
+@router.get(
+    "/ballots",
+    **documented(
+        "List individual ballots",
+        "Every ballot matching the filters, in a stable order. For bulk use: "
+        "`/ballots?session=45-1&format=csv` streams every ballot of a session.",
+        ListEnvelope[BallotRow],
+        BALLOT_PARAMS,
+        streams=True,
+    ),
+)
+def list_ballots(request: Request) -> Response:
+    p = parse(request, BALLOT_PARAMS)
+    filters = votes.BallotFilters(
+        session=p["session"],
+        vote=p["vote"],
+        member=p["member"],
+        party=p["party"],
+        value=p["value"],
+    )
+    fields = select_fields(votes.ALL_BALLOT_FIELDS, p["fields"])
+    if p["format"] != "json":
+        return export(
+            request,
+            p["format"],
+            "ballots",
+            fields,
+            lambda conn: votes.export_ballots(conn, filters),
+        )
+    page = page_request(p, default=votes.BALLOT_ORDER)
+    return serve(
+        request, lambda conn: list_body(request, votes.list_ballots(conn, filters, page), fields)
+    )

@@ -1,0 +1,446 @@
+"""Response schemas, for the OpenAPI document only (DESIGN §8: no response_model on hot paths).
+
+Handlers render rows with orjson; these models describe what they render, field by field,
+with an example each. List-item fields are optional because `fields=` may leave any out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+def F(description: str, example: Any = None) -> Any:  # noqa: N802 - reads like a column spec
+    """An optional, nullable field with its description and example."""
+    return Field(
+        default=None, description=description, examples=[example] if example is not None else None
+    )
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Pagination(Schema):
+    limit: int = Field(description="Items per page as applied.", examples=[50])
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+    next: str | None = Field(default=None, description="The full URL of the next page.")
+    total: int | None = F("Search only: matches counted (see total_relation).", 42)
+    total_relation: str | None = F(
+        "Search only: `eq` when total is exact, `gte` when it is a lower bound.", "eq"
+    )
+    estimated_total: int | None = F(
+        "Search only: the statistics' estimate of all matches (exact when total is).", 340000
+    )
+
+
+class ListEnvelope(Schema, Generic[T]):
+    data: list[T] = Field(description="The items of this page.")
+    pagination: Pagination = Field(description="Where this page is, and the next one.")
+
+
+class DetailEnvelope(Schema, Generic[T]):
+    data: T = Field(description="The resource.")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem document: every error of the API."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(
+        description="URI naming the kind of problem.",
+        examples=["https://openpolicy.ca/problems/bad-request"],
+    )
+    title: str = Field(
+        description="Short summary of the kind of problem.", examples=["Bad request"]
+    )
+    status: int = Field(description="The HTTP status.", examples=[400])
+    detail: str = Field(
+        description="What went wrong, naming the parameter and what was expected.",
+        examples=["limit: 900 is out of range (1 to 500)"],
+    )
+    instance: str | None = Field(default=None, description="The path that was requested.")
+
+
+# --- data sources, sessions, parties -------------------------------------------------------------
+
+
+class DataSourceItem(Schema):
+    name: str | None = F("Source name as the CLI and jobs use it.", "votes")
+    url: str | None = F("Official endpoint read.", "https://www.ourcommons.ca/Members/en/votes/XML")
+    status: str | None = F("never_run, running, ok, degraded, failed or disabled.", "ok")
+    last_run: dt.datetime | None = F("Start of the latest run.", "2025-09-18T06:00:00+00:00")
+    last_success: dt.datetime | None = F("End of the latest successful run.")
+    last_updated: dt.datetime | None = F("Latest run that changed data.")
+    counts: dict[str, Any] | None = F("Records by kind after the latest run.", {"votes": 112})
+    last_error: str | None = F("Error of the latest failed run.")
+
+
+class SessionItem(Schema):
+    code: str | None = F("Session written as in paths.", "45-1")
+    parliament: int | None = F("Parliament number.", 45)
+    session: int | None = F("Session number within the Parliament.", 1)
+    start_date: dt.date | None = F("Opening day.", "2025-05-26")
+    end_date: dt.date | None = F("Prorogation or dissolution day; null while sitting.")
+
+
+class PartyItem(Schema):
+    short_name_en: str | None = F("Caucus as the feeds name it.", "Liberal")
+    short_name_fr: str | None = F("Caucus in French.", "Libéral")
+    name_en: str | None = F("Full party name.", "Liberal Party of Canada")
+    name_fr: str | None = F("Full party name in French.", "Parti libéral du Canada")
+    abbreviation: str | None = F("As printed in Hansard.", "Lib.")
+    colour: str | None = F("#rrggbb used by the site's charts.", "#d71920")
+
+
+# --- bills ----------------------------------------------------------------
+
+
+class BillItem(Schema):
+    session: str | None = F("Session of the bill.", "45-1")
+    number: str | None = F("Bill number.", "C-2")
+    title_en: str | None = F("Long title, English.", "An Act respecting certain measures…")
+    title_fr: str | None = F("Long title, French.", "Loi concernant certaines mesures…")
+    short_title_en: str | None = F("Short title, English.", "Strong Borders Act")
+    short_title_fr: str | None = F("Short title, French.")
+    type: str | None = F(
+        "government, private_member, senate_government, senate_public, senate_private.",
+        "government",
+    )
+    chamber: str | None = F("Originating chamber: house or senate.", "house")
+    status_en: str | None = F(
+        "Current status as LEGISinfo words it.", "At second reading in the House of Commons"
+    )
+    status_fr: str | None = F("Current status, French.")
+    sponsor_id: int | None = F("Member id of the sponsor (see /members/{id}).", 123)
+    sponsor_name: str | None = F("Sponsor's name.", "Gary Anandasangaree")
+    introduced: dt.date | None = F("First reading in the originating chamber.", "2025-06-03")
+    royal_assent: dt.date | None = F("Day of royal assent.")
+    latest_activity_at: dt.datetime | None = F("Latest stage or event.")
+    updated_at: dt.datetime | None = F("When OpenPolicy last changed this bill.")
+    stages: list[BillStageItem] | None = F("With `include=stages`: every stage.")
+
+
+class BillStageItem(Schema):
+    sequence: int | None = F("Order of the stage.", 1)
+    chamber: str | None = F("house, senate or royal_assent.", "house")
+    stage: str | None = F(
+        "first_reading, second_reading, committee, report, third_reading, "
+        "senate_pre_study, royal_assent or other.",
+        "first_reading",
+    )
+    name_en: str | None = F("Stage as LEGISinfo names it.", "First reading")
+    name_fr: str | None = F("Stage name, French.", "Première lecture")
+    date: dt.date | None = F("Day it happened; null when not reached.", "2025-06-03")
+    outcome: str | None = F("completed, in_progress, not_reached…", "completed")
+
+
+class DivisionRef(Schema):
+    session: str | None = F("Session.", "45-1")
+    number: int | None = F("Division number.", 12)
+    date: dt.date | None = F("Day of the division.")
+    subject_en: str | None = F("Subject, English.")
+    subject_fr: str | None = F("Subject, French.")
+    result: str | None = F("agreed, negatived or tied.", "agreed")
+    yeas: int | None = F("Yeas.", 170)
+    nays: int | None = F("Nays.", 150)
+    paired: int | None = F("Paired.", 0)
+
+
+class DebateRef(Schema):
+    session: str | None = F("Session.", "44-1")
+    number: int | None = F("Sitting number.", 5)
+    date: dt.date | None = F("Day of the sitting.")
+    mentions: int | None = F("Speeches of the sitting that name the bill.", 3)
+
+
+class Sponsor(Schema):
+    id: int | None = F("Member id.", 123)
+    name: str | None = F("Name.", "Gary Anandasangaree")
+
+
+class BillDetail(Schema):
+    session: str = Field(description="Session.", examples=["45-1"])
+    number: str = Field(description="Bill number.", examples=["C-2"])
+    legisinfo_id: int | None = F("LEGISinfo id.", 13543613)
+    title_en: str | None = F("Long title, English.")
+    title_fr: str | None = F("Long title, French.")
+    short_title_en: str | None = F("Short title, English.")
+    short_title_fr: str | None = F("Short title, French.")
+    type: str | None = F("Bill type.", "government")
+    chamber: str | None = F("Originating chamber.", "house")
+    status_en: str | None = F("Status, English.")
+    status_fr: str | None = F("Status, French.")
+    sponsor: Sponsor | None = F("Sponsor.")
+    introduced: dt.date | None = F("First reading.")
+    royal_assent: dt.date | None = F("Royal assent.")
+    latest_activity_at: dt.datetime | None = F("Latest activity.")
+    text_url: str | None = F("Official text.")
+    updated_at: dt.datetime | None = F("When OpenPolicy last changed it.")
+    stages: list[BillStageItem] = Field(description="Every stage, in order, with dates.")
+    divisions: list[DivisionRef] = Field(description="Recorded divisions held on the bill.")
+    debates: list[DebateRef] = Field(description="Sittings of its session whose speeches name it.")
+
+
+# --- votes ----------------------------------------------------------------
+
+
+class VoteItem(Schema):
+    session: str | None = F("Session.", "43-2")
+    number: int | None = F("Division number.", 69)
+    date: dt.date | None = F("Day of the division.", "2021-03-10")
+    subject_en: str | None = F("Subject, English.")
+    subject_fr: str | None = F("Subject, French.")
+    result: str | None = F("agreed, negatived or tied.", "agreed")
+    yeas: int | None = F("Yeas.", 305)
+    nays: int | None = F("Nays.", 25)
+    paired: int | None = F("Paired.", 0)
+    document_type: str | None = F("Kind of business as the source names it.", "Supply")
+    bill_number: str | None = F("Bill voted on, if any.", "C-7")
+    sitting: int | None = F("Sitting number.", 69)
+    party_breakdown: list[PartyBreakdown] | None = F(
+        "With `include=party_breakdown`: yea/nay/paired per party."
+    )
+
+
+class PartyBreakdown(Schema):
+    party: str | None = F("Caucus (short name) at the time of the vote.", "Liberal")
+    yea: int | None = F("Yea ballots.", 150)
+    nay: int | None = F("Nay ballots.", 0)
+    paired: int | None = F("Paired ballots.", 0)
+    total: int | None = F("Ballots cast by the party.", 150)
+    majority: str | None = F(
+        "yea or nay, whichever the party's majority voted; null on a tie.", "yea"
+    )
+    voted_together: bool | None = F("True when no member of the party voted the other way.", True)
+
+
+class BallotItem(Schema):
+    member_id: int | None = F("Member id.", 42)
+    name: str | None = F("Member's name.", "Ziad Aboultaif")
+    party: str | None = F("Caucus at the time of the vote.", "Conservative")
+    constituency: str | None = F("Seat at the time of the vote.", "Edmonton Manning")
+    province: str | None = F("Province or territory code.", "AB")
+    value: str | None = F("yea, nay or paired.", "yea")
+
+
+class BillRef(Schema):
+    session: str | None = F("Session.", "43-2")
+    number: str | None = F("Bill number.", "C-7")
+    title_en: str | None = F("Long title, English.")
+    title_fr: str | None = F("Long title, French.")
+    short_title_en: str | None = F("Short title, English.")
+    short_title_fr: str | None = F("Short title, French.")
+
+
+class VoteDetail(VoteItem):
+    bill: BillRef | None = F("The bill voted on, when there is one.")
+    updated_at: dt.datetime | None = F("When OpenPolicy last changed it.")
+    party_breakdown: list[PartyBreakdown] = Field(description="Per party, largest first.")
+    ballots: list[BallotItem] = Field(description="Every ballot, by member name.")
+
+
+class BallotRow(Schema):
+    session: str | None = F("Session.", "43-2")
+    vote_number: int | None = F("Division number.", 69)
+    date: dt.date | None = F("Day of the division.")
+    member_id: int | None = F("Member id.", 42)
+    name: str | None = F("Member's name.")
+    party: str | None = F("Caucus at the time of the vote.")
+    value: str | None = F("yea, nay or paired.", "nay")
+
+
+# --- members ----------------------------------------------------------------
+
+
+class MemberItem(Schema):
+    id: int | None = F("Member id (stable; use it in /members/{id}).", 42)
+    name: str | None = F("Full name.", "Ziad Aboultaif")
+    first_name: str | None = F("First name.", "Ziad")
+    last_name: str | None = F("Last name.", "Aboultaif")
+    honorific: str | None = F("Hon., Right Hon.")
+    party: str | None = F("Caucus in the latest term (or in `parliament`).", "Conservative")
+    constituency: str | None = F("Seat in that term.", "Edmonton Manning")
+    province: str | None = F("Province or territory code.", "AB")
+    parliament: int | None = F("Parliament of that term.", 45)
+    current: bool | None = F("True while the term is open.", True)
+    person_id: int | None = F("ourcommons.ca PersonId, when known.", 89156)
+    terms: list[TermItem] | None = F("With `include=terms`: every term, newest first.")
+
+
+class TermItem(Schema):
+    parliament: int | None = F("Parliament.", 44)
+    start_date: dt.date | None = F("First day of the term.")
+    end_date: dt.date | None = F("Last day; null while sitting.")
+    party: str | None = F("Caucus.", "Liberal")
+    party_fr: str | None = F("Caucus in French.", "Libéral")
+    constituency: str | None = F("Seat.")
+    constituency_fr: str | None = F("Seat in French.")
+    province: str | None = F("Province or territory code.", "ON")
+
+
+class MemberDetail(Schema):
+    id: int = Field(description="Member id.", examples=[42])
+    name: str | None = F("Full name.")
+    first_name: str | None = F("First name.")
+    last_name: str | None = F("Last name.")
+    honorific: str | None = F("Honorific.")
+    person_id: int | None = F("ourcommons.ca PersonId.")
+    photo_url: str | None = F("Official photo.")
+    updated_at: dt.datetime | None = F("When OpenPolicy last changed it.")
+    current: bool | None = F("Sitting now.")
+    party: str | None = F("Caucus in the latest term.")
+    constituency: str | None = F("Seat in the latest term.")
+    province: str | None = F("Province of that seat.")
+    terms: list[TermItem] = Field(
+        description="Every term, newest first (a floor crossing starts a new term)."
+    )
+
+
+class VoteRecordItem(Schema):
+    session: str | None = F("Session.", "44-1")
+    number: int | None = F("Division number.", 332)
+    date: dt.date | None = F("Day of the division.")
+    subject_en: str | None = F("Subject, English.")
+    subject_fr: str | None = F("Subject, French.")
+    result: str | None = F("agreed, negatived or tied.")
+    bill_number: str | None = F("Bill voted on, if any.")
+    ballot: str | None = F("yea, nay, paired, or null when the member did not vote.", "yea")
+    party: str | None = F("The member's caucus at the time.", "NDP")
+    party_majority: str | None = F("How the majority of that caucus voted.", "yea")
+    dissent: bool | None = F("True when the ballot differs from the party's majority.", False)
+
+
+class SpeechItem(Schema):
+    id: int | None = F("Speech id.", 1001)
+    session: str | None = F("Session.", "44-1")
+    debate_number: int | None = F("Sitting number.", 5)
+    date: dt.date | None = F("Day of the sitting.")
+    sequence: int | None = F("Position in the sitting.", 12)
+    time: str | None = F("Time of day, HH:MM:SS, when Hansard gives it.", "10:05:00")
+    heading: str | None = F("Heading in the requested language.")
+    text: str | None = F("Text in the requested language.")
+
+
+# --- debates ----------------------------------------------------------------
+
+
+class DebateItem(Schema):
+    session: str | None = F("Session.", "44-1")
+    number: int | None = F("Sitting number.", 5)
+    date: dt.date | None = F("Day of the sitting.", "2021-11-26")
+    source_url_en: str | None = F("Official Hansard XML, English.")
+    source_url_fr: str | None = F("Official Hansard XML, French.")
+
+
+class ContentsItem(Schema):
+    heading: str | None = F("Heading (table of contents entry).", "Oral Questions")
+    order_of_business: str | None = F("Order of business it falls under.")
+    sequence: int | None = F("First speech under it.", 40)
+    speeches: int | None = F("Consecutive speeches under it.", 12)
+
+
+class DebateSpeech(Schema):
+    id: int | None = F("Speech id.")
+    sequence: int | None = F("Position in the sitting.")
+    time: str | None = F("HH:MM:SS when Hansard gives it.")
+    member_id: int | None = F("Member id when the speaker is identified.")
+    speaker_name: str | None = F("Speaker as printed.")
+    speaker_role: str | None = F("Role, e.g. The Speaker, a minister.")
+    party: str | None = F("Party abbreviation as printed.")
+    type: str | None = F("Debate, Question, Answer, Statement, Interjection.")
+    heading: str | None = F("Heading in the requested language.")
+    text: str | None = F("Text in the requested language.")
+
+
+class DebateDetail(Schema):
+    session: str = Field(description="Session.", examples=["44-1"])
+    number: int = Field(description="Sitting number.", examples=[5])
+    date: dt.date | None = F("Day of the sitting.")
+    source_url_en: str | None = F("Official Hansard XML, English.")
+    source_url_fr: str | None = F("Official Hansard XML, French.")
+    hansard_document_id: int | None = F("Publication DocId (same for EN and FR).")
+    updated_at: dt.datetime | None = F("When OpenPolicy last changed it.")
+    lang: str | None = F("Language of headings and text.", "en")
+    contents: list[ContentsItem] = Field(description="Headings in order: a table of contents.")
+    speeches: list[DebateSpeech] = Field(description="Every speech in order.")
+
+
+# --- search ----------------------------------------------------------------
+
+
+class SearchHit(Schema):
+    id: int | None = F("Member or speech id.")
+    session: str | None = F("Session (speeches, bills).")
+    number: str | None = F("Bill number (bills).")
+    debate_number: int | None = F("Sitting number (speeches).")
+    date: dt.date | None = F("Day of the sitting (speeches).")
+    sequence: int | None = F("Position in the sitting (speeches).")
+    member_id: int | None = F("Speaker's member id (speeches).")
+    speaker_name: str | None = F("Speaker as printed (speeches).")
+    party: str | None = F("Party (speeches: abbreviation; members: caucus).")
+    heading: str | None = F("Heading (speeches).")
+    snippet: str | None = F("Matching passage, matches wrapped in <mark>…</mark>.")
+    rank: float | None = F("Relevance score (ts_rank_cd); null when sorted newest first.")
+    title_en: str | None = F("Long title (bills).")
+    title_fr: str | None = F("Long title, French (bills).")
+    status_en: str | None = F("Status (bills).")
+    name: str | None = F("Name (members).")
+    constituency: str | None = F("Seat (members).")
+    province: str | None = F("Province (members).")
+    current: bool | None = F("Sitting now (members).")
+
+
+# --- status, admin, ping ----------------------------------------------------------------
+
+
+class StatusBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    status: str = Field(
+        description="operational, degraded, major_outage or maintenance.", examples=["operational"]
+    )
+
+
+class Pong(Schema):
+    ok: bool = Field(description="Always true.", examples=[True])
+
+
+class KeyItem(Schema):
+    id: int | None = F("Key id.")
+    name: str | None = F("Label.")
+    service: str | None = F("Holder; rotation is per service.")
+    prefix: str | None = F("First 8 hex digits of the key.")
+    scopes: list[str] | None = F("read, admin.")
+    rate_limit_per_minute: int | None = F("Own limit, else the default for keys.")
+    created_at: dt.datetime | None = F("Issued.")
+    expires_at: dt.datetime | None = F("Expiry (set by rotation's grace period).")
+    last_used_at: dt.datetime | None = F("Last request (to the minute).")
+    revoked_at: dt.datetime | None = F("Revocation.")
+    replaced_by_id: int | None = F("The key that replaced it.")
+    status: str | None = F("active, rotating, expired or revoked.")
+
+
+class AuditItem(Schema):
+    id: int | None = F("Event id.")
+    occurred_at: dt.datetime | None = F("When.")
+    actor: str | None = F("key:<prefix>, anonymous, cli…")
+    action: str | None = F("api.unauthorized, api.forbidden, api_key.rotate…")
+    status_code: int | None = F("HTTP status, for requests.")
+    path: str | None = F("Path requested.")
+    client_ip: str | None = F("Client address.")
+    details: dict[str, Any] | None = F("Method, request id, key prefixes…")
+
+
+class CachePurged(Schema):
+    deleted: int = Field(description="Cached responses removed.", examples=[12])
+    backend: str = Field(description="redis, memory or disabled.", examples=["redis"])
+
+
+for _model in (BillItem, VoteItem, VoteDetail, MemberItem):
+    _model.model_rebuild()

@@ -1,0 +1,56 @@
+"""The command reference, rendered from the CLI itself so docs/cli.md can never drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+import typer.main
+
+
+def _walk(command: Any, path: str) -> list[tuple[str, Any]]:
+    subcommands = getattr(command, "commands", None)  # a group (typer vendors click)
+    if not subcommands:
+        return [(path, command)]
+    found: list[tuple[str, Any]] = []
+    for name in sorted(subcommands):
+        sub = subcommands[name]
+        if getattr(sub, "hidden", False):
+            continue
+        found.extend(_walk(sub, f"{path} {name}"))
+    return found
+
+
+def command_paths(app: typer.Typer) -> list[str]:
+    """Every leaf command as operators type it, e.g. `openpolicy db upgrade`."""
+    return [path for path, _ in _walk(typer.main.get_command(app), "openpolicy")]
+
+
+def _usage(command: Any) -> str:
+    parts: list[str] = []
+    for param in command.params:
+        if getattr(param, "hidden", False):
+            continue
+        if param.param_type_name == "argument":
+            name = (param.name or "").upper()
+            parts.append(name if param.required else f"[{name}]")
+        else:
+            flag = max(param.opts, key=len)
+            value = flag.lstrip("-").upper().replace("-", "_")
+            if getattr(param, "is_flag", False):
+                parts.append(f"[{flag}]")
+            elif param.required:
+                parts.append(f"{flag} {value}")
+            else:
+                parts.append(f"[{flag} {value}]")
+    return " ".join(parts)
+
+
+def reference_markdown(app: typer.Typer) -> str:
+    """A Markdown table: command, usage, and the first line of its help."""
+    rows = ["| command | arguments and options | what it does |", "|---|---|---|"]
+    for path, command in _walk(typer.main.get_command(app), "openpolicy"):
+        summary = (command.help or "").strip().splitlines()[0] if command.help else ""
+        usage = _usage(command).replace("|", "\\|")
+        rows.append(f"| `{path}` | {('`' + usage + '`') if usage else ''} | {summary} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,264 @@
+"""Shared plumbing of the read side: keyset pages, cursors, query counting, filters.
+
+Every query function takes a psycopg connection (tuple rows) and returns plain Python
+values ready for orjson or a template: the API and the web site render the same data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextvars
+import datetime as dt
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+import orjson
+import psycopg
+from psycopg import sql
+
+from openpolicy.errors import BadRequestError, NotFoundError
+from openpolicy.vocab import parse_session_code
+
+Connection = psycopg.Connection[Any]
+Row = tuple[Any, ...]
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+
+@dataclass
+class QueryStats:
+    """Queries sent and time spent in the database by one request (Server-Timing)."""
+
+    count: int = 0
+    seconds: float = 0.0
+
+
+_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar(
+    "openpolicy_query_stats", default=None
+)
+
+
+def track_queries() -> QueryStats:
+    """Start counting the queries of the current request (thread/context local)."""
+    stats = QueryStats()
+    _stats.set(stats)
+    return stats
+
+
+class CountingCursor(psycopg.Cursor[Any]):
+    """A cursor that counts its statements: list endpoints are tested for query counts."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> CountingCursor:
+        stats = _stats.get()
+        if stats is None:
+            super().execute(query, params, **kwargs)
+            return self
+        started = time.perf_counter()
+        try:
+            super().execute(query, params, **kwargs)
+        finally:
+            stats.count += 1
+            stats.seconds += time.perf_counter() - started
+        return self
+
+
+class CountingServerCursor(psycopg.ServerCursor[Any]):
+    """The server-side (streaming) counterpart of CountingCursor."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> CountingServerCursor:
+        stats = _stats.get()
+        if stats is not None:
+            stats.count += 1
+        super().execute(query, params, **kwargs)
+        return self
+
+
+def configure_connection(conn: Connection) -> None:
+    """Install the counting cursors on a connection (pool `configure` hook)."""
+    conn.cursor_factory = CountingCursor
+    conn.server_cursor_factory = CountingServerCursor
+
+
+def fetch_all(
+    conn: Connection, query: LiteralString | sql.Composed, params: Any = None
+) -> list[Row]:
+    return conn.execute(query, params).fetchall()
+
+
+def fetch_one(
+    conn: Connection, query: LiteralString | sql.Composed, params: Any = None
+) -> Row | None:
+    return conn.execute(query, params).fetchone()
+
+
+def fetch_many(
+    conn: Connection, statements: Sequence[tuple[LiteralString | sql.Composed, Any]]
+) -> list[list[Row]]:
+    """Independent statements in one round trip (pipeline mode): on this stack a round trip
+    costs more than a small query, so a detail page sends its queries together."""
+    with conn.pipeline():
+        cursors = [conn.execute(query, params) for query, params in statements]
+        return [cursor.fetchall() for cursor in cursors]
+
+
+# --- keyset pagination --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """A documented sort order: one SQL expression (never NULL) plus the row id tiebreak."""
+
+    name: str
+    expression: LiteralString
+    sql_type: LiteralString
+    description: str
+
+
+@dataclass
+class PageRequest:
+    """What the client asked for: how many, after which cursor, in which order."""
+
+    limit: int = DEFAULT_LIMIT
+    cursor: tuple[Any, int] | None = None
+    sort: SortKey | None = None
+    descending: bool = True
+
+
+@dataclass
+class Page:
+    """One page of a list and the cursor of the next one (None at the end)."""
+
+    items: list[Any]
+    next_cursor: str | None
+    limit: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def encode_cursor(value: Any, row_id: int) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        value = value.isoformat()
+    raw = orjson.dumps([value, row_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> tuple[Any, int]:
+    """Parse a cursor from a previous page; a tampered or foreign one is a 400."""
+    try:
+        padded = text + "=" * (-len(text) % 4)
+        value, row_id = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(row_id, int) or isinstance(row_id, bool):
+            raise ValueError("bad id")
+        if value is not None and not isinstance(value, str | int | float):
+            raise ValueError("bad value")
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise BadRequestError(
+            "cursor: not a cursor returned by this API (use pagination.next_cursor as is)",
+            parameter="cursor",
+        ) from exc
+    return value, row_id
+
+
+def keyset(
+    page: PageRequest, id_column: LiteralString, default: SortKey
+) -> tuple[sql.Composable, sql.Composable, list[Any], SortKey]:
+    """The WHERE fragment (after the cursor), the ORDER BY and its parameters."""
+    sort = page.sort or default
+    direction = sql.SQL("DESC" if page.descending else "ASC")
+    compare = sql.SQL("<" if page.descending else ">")
+    order = sql.SQL("ORDER BY {expr} {dir}, {id} {dir}").format(
+        expr=sql.SQL(sort.expression), dir=direction, id=sql.SQL(id_column)
+    )
+    if page.cursor is None:
+        return sql.SQL("TRUE"), order, [], sort
+    value, row_id = page.cursor
+    where = sql.SQL("({expr}, {id}) {cmp} (%s::{typ}, %s)").format(
+        expr=sql.SQL(sort.expression),
+        id=sql.SQL(id_column),
+        cmp=compare,
+        typ=sql.SQL(sort.sql_type),
+    )
+    return where, order, [value, row_id], sort
+
+
+def make_page(rows: list[Row], page: PageRequest, sort_index: int, id_index: int) -> Page:
+    """Trim the extra row fetched to know whether there is a next page."""
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        last = rows[-1]
+        return Page(rows, encode_cursor(last[sort_index], last[id_index]), page.limit)
+    return Page(rows, None, page.limit)
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+class Where:
+    """Accumulates AND-ed conditions and their parameters."""
+
+    def __init__(self) -> None:
+        self.parts: list[sql.Composable] = []
+        self.params: list[Any] = []
+
+    def add(self, condition: LiteralString | sql.Composable, *params: Any) -> None:
+        self.parts.append(sql.SQL(condition) if isinstance(condition, str) else condition)
+        self.params.extend(params)
+
+    def sql(self) -> sql.Composable:
+        if not self.parts:
+            return sql.SQL("TRUE")
+        return sql.SQL(" AND ").join(self.parts)
+
+
+def session_id(conn: Connection, code: str, *, parameter: str = "session") -> int:
+    """The id of session `45-1`; a malformed code is a 400, an unknown one a 404."""
+    try:
+        parliament, number = parse_session_code(code)
+    except ValueError as exc:
+        raise BadRequestError(
+            f"{parameter}: expected a session written like 45-1, got {code!r}",
+            parameter=parameter,
+        ) from exc
+    known = _session_ids.get((parliament, number))
+    if known is not None:
+        return known
+    row = fetch_one(
+        conn,
+        "SELECT id FROM parliamentary_sessions WHERE parliament = %s AND session = %s",
+        (parliament, number),
+    )
+    if row is None:
+        raise NotFoundError(f"no session {parliament}-{number} in the database")
+    _session_ids[(parliament, number)] = int(row[0])
+    return int(row[0])
+
+
+# A session's id never changes once it exists (ids are not reused), so a found one is kept:
+# one round trip less on every filtered request.
+_session_ids: dict[tuple[int, int], int] = {}
+
+
+def session_filter_id(conn: Connection, code: str | None) -> int | None:
+    """Like session_id for a filter: an unknown session matches nothing (-1), not a 404."""
+    if code is None:
+        return None
+    try:
+        return session_id(conn, code)
+    except NotFoundError:
+        return -1
+
+
+def stream(
+    conn: Connection,
+    query: sql.Composed | LiteralString,
+    params: Sequence[Any],
+    batch: int = 2000,
+) -> Iterator[Row]:
+    """Rows of a server-side cursor, `batch` at a time: exports never hold a whole table."""
+    with conn.transaction(), conn.cursor(name="openpolicy_export") as cursor:
+        cursor.itersize = batch
+        cursor.execute(query, params)
+        yield from cursor

@@ -1,0 +1,94 @@
+"""The small reference tables, held in memory per data version.
+
+Members, parties, seats, sessions and terms are a few thousand rows that every division,
+bill list and voting record names. Joining them in SQL for each of 338 ballots costs more
+than the ballots themselves (hash tables rebuilt per query); kept here, a division is one
+index-only scan and dictionary lookups. The copy is replaced whenever the data version
+moves, so it is never older than the data it labels.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from openpolicy.queries._sql import Connection, fetch_all
+from openpolicy.queries.freshness import current_data_version
+
+# The data version this request already read (set by the API per request): saves a round
+# trip. Outside a request the version is read from the database.
+request_version: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "openpolicy_request_version", default=None
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    sort_key: tuple[str, str]
+    # (start, end or date.max, constituency id, party id), oldest first
+    terms: tuple[tuple[dt.date, dt.date, int, int | None], ...]
+
+    def term_on(self, day: dt.date) -> tuple[dt.date, dt.date, int, int | None] | None:
+        """The latest-starting term covering `day` (a member has a handful of terms)."""
+        for term in reversed(self.terms):
+            if term[0] <= day <= term[1]:
+                return term
+        return None
+
+
+@dataclass(frozen=True)
+class Reference:
+    version: int
+    members: dict[int, Member]
+    parties: dict[int, str]
+    constituencies: dict[int, tuple[str, str]]  # id -> (name, province)
+    sessions: dict[int, str]  # id -> "45-1"
+
+
+_lock = threading.Lock()
+_current: Reference | None = None
+
+
+def reference(conn: Connection) -> Reference:
+    """The reference data of the current data version (read again when it moves)."""
+    global _current
+    version = request_version.get()
+    if version is None:
+        version, _changed = current_data_version(conn)
+    cached = _current
+    if cached is not None and cached.version == version:
+        return cached
+    with _lock:
+        cached = _current
+        if cached is not None and cached.version == version:
+            return cached
+        terms: dict[int, list[tuple[dt.date, dt.date, int, int | None]]] = {}
+        for member_id, start, end, constituency, party in fetch_all(
+            conn,
+            "SELECT member_id, start_date, coalesce(end_date, '9999-12-31'::date),"
+            " constituency_id, party_id FROM member_terms ORDER BY member_id, start_date, id",
+        ):
+            terms.setdefault(member_id, []).append((start, end, constituency, party))
+        members = {
+            row[0]: Member(
+                row[1], (row[2].casefold(), row[3].casefold()), tuple(terms.get(row[0], ()))
+            )
+            for row in fetch_all(
+                conn, "SELECT id, full_name, last_name, first_name FROM elected_members"
+            )
+        }
+        parties = {
+            row[0]: row[1] for row in fetch_all(conn, "SELECT id, short_name_en FROM parties")
+        }
+        constituencies = {
+            row[0]: (row[1], row[2])
+            for row in fetch_all(conn, "SELECT id, name_en, province FROM constituencies")
+        }
+        sessions = {
+            row[0]: row[1] for row in fetch_all(conn, "SELECT id, code FROM parliamentary_sessions")
+        }
+        _current = Reference(version, members, parties, constituencies, sessions)
+        return _current

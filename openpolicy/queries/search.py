@@ -1,0 +1,507 @@
+"""Bilingual full-text search on the stored tsvectors (GIN), newest-first or by relevance.
+
+Why it is shaped like this (figures in bench/api.py's report):
+
+* `ORDER BY date` over a join lets PostgreSQL walk sittings newest-first and test every
+  speech's tsvector until it has a page: fast for common words, seconds for rare ones.
+  `ORDER BY ts_rank` over every match costs hundreds of times a BM25 engine at a million
+  speeches. Neither plan is safe for every word, and the planner cannot know which.
+* So each search first estimates how many speeches match, from the column's statistics
+  (`pg_stats.most_common_elems`, read once and kept): no query, microseconds. Then:
+  - a rare query (a few thousand matches in scope at most) is answered by the GIN index
+    alone: every match is seen, the count is exact, the cost is the matches';
+  - otherwise sittings are searched **newest first in windows** sized from the estimate to
+    hold about twice the page: a common word reads one small window sitting by sitting
+    (GIN kept out, as building a bitmap of 300,000 matches costs more than reading 400
+    speeches); a middling one uses the GIN bitmap ANDed with the window's sittings (a cost
+    model with measured constants picks). A window that falls short is followed by one sized
+    from the rate of matches it actually found.
+* Relevance ranks a **bounded candidate set**: the newest `RELEVANCE_CANDIDATES` matches,
+  ranked with `ts_rank`.
+* Hit counts are exact when the search saw every match anyway, and otherwise a lower bound
+  (`total_relation: "gte"`) with the statistics' estimate beside it: counting every match of
+  a common word would cost many times the search itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+from psycopg import sql
+
+from openpolicy.errors import BadRequestError
+from openpolicy.queries._sql import Connection, Row, fetch_all, fetch_one, session_filter_id
+from openpolicy.queries.freshness import current_data_version
+from openpolicy.queries.reference import request_version
+
+CONFIGS: dict[str, LiteralString] = {"en": "english", "fr": "french"}
+RELEVANCE_CANDIDATES = 150
+GIN_ALONE_BELOW = 2500  # expected matches under which the GIN index alone does it all
+OVERSHOOT = 1.3  # windows are sized to hold this many times the matches still wanted
+# Measured costs (µs) that choose a window's plan: reading one speech and testing its
+# tsvector; adding one match to a GIN bitmap; fetching one matching row through a bitmap.
+SCAN_ROW_US = 1.7
+GIN_TID_US = 0.34
+HEAP_ROW_US = 1.0
+HEADLINE = "MaxWords=24, MinWords=8, StartSel=<mark>, StopSel=</mark>"
+STATS_SECONDS = 600.0
+
+
+@dataclass
+class SpeechSearch:
+    """A speech search: the query and its filters."""
+
+    q: str
+    lang: str = "en"
+    member: int | None = None
+    party: str | None = None
+    session: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "relevance"  # or "newest"
+    limit: int = 20
+    cursor: tuple[Any, int] | None = None
+    snippets: bool = True
+
+
+@dataclass
+class SearchResult:
+    items: list[dict[str, Any]]
+    total: int
+    total_relation: str  # "eq" or "gte"
+    next_cursor: tuple[Any, int] | None
+    stats: dict[str, Any] = field(default_factory=dict)
+    estimated_total: int | None = None
+
+
+# --- what the search needs to know, kept per data version ---------------------------------
+
+
+@dataclass
+class Corpus:
+    """Sittings newest first and the lexeme statistics of both languages."""
+
+    version: int
+    read_at: float
+    sittings: list[tuple[int, dt.date, int]]  # (debate id, date, session id), newest first
+    speeches: float
+    frequencies: dict[str, tuple[dict[str, float], float]]  # column -> (lexeme share, floor)
+
+
+_corpus_lock = threading.Lock()
+_corpus: Corpus | None = None
+
+
+def corpus(conn: Connection) -> Corpus:
+    """Read once per data version (and at most every STATS_SECONDS for the statistics)."""
+    global _corpus
+    version = request_version.get()
+    if version is None:
+        version, _changed = current_data_version(conn)
+    cached = _corpus
+    if (
+        cached is not None
+        and cached.version == version
+        and time.monotonic() - cached.read_at < STATS_SECONDS
+    ):
+        return cached
+    with _corpus_lock:  # one reload at a time; the others wait for it and reuse it
+        cached = _corpus
+        if (
+            cached is not None
+            and cached.version == version
+            and time.monotonic() - cached.read_at < STATS_SECONDS
+        ):
+            return cached
+        _corpus = _load_corpus(conn, version)
+        return _corpus
+
+
+def _load_corpus(conn: Connection, version: int) -> Corpus:
+    rows = fetch_all(conn, "SELECT id, date, session_id FROM debates ORDER BY date DESC, id DESC")
+    sittings = [(int(r[0]), r[1], int(r[2])) for r in rows]
+    total = fetch_one(conn, "SELECT reltuples FROM pg_class WHERE oid = 'speeches'::regclass")
+    speeches = float(total[0]) if total and total[0] and total[0] > 0 else 0.0
+    if speeches <= 0:
+        count = fetch_one(conn, "SELECT count(*) FROM speeches")
+        speeches = float(count[0]) if count else 0.0
+    frequencies: dict[str, tuple[dict[str, float], float]] = {}
+    for column in ("search_en", "search_fr"):
+        stats = fetch_one(
+            conn,
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+            " WHERE tablename = 'speeches' AND attname = %s AND schemaname = current_schema()",
+            (column,),
+        )
+        if stats and stats[0]:
+            shares = dict(zip(stats[0], stats[1][: len(stats[0])], strict=False))
+            floor = min(shares.values()) / 2 if shares else 0.0001
+            frequencies[column] = (shares, floor)
+        else:
+            frequencies[column] = ({}, 0.001)
+    return Corpus(version, time.monotonic(), sittings, speeches, frequencies)
+
+
+def sittings_newest_first(conn: Connection) -> list[tuple[int, dt.date, int]]:
+    return corpus(conn).sittings
+
+
+_TOKEN = re.compile(r"'(?:[^']|'')*'(?::[A-Z*]+)?|<->|<\d+>|[&|!()]")
+
+
+def estimate_share(tsquery: str, shares: dict[str, float], floor: float) -> float:
+    """The share of speeches a tsquery matches, from lexeme frequencies (AND: the rarest,
+    OR: the sum, NOT and phrase as their parts): what the planner estimates, for free."""
+    tokens = _TOKEN.findall(tsquery)
+    position = 0
+
+    def peek() -> str | None:
+        return tokens[position] if position < len(tokens) else None
+
+    def take() -> str:
+        nonlocal position
+        position += 1
+        return str(tokens[position - 1])
+
+    def primary() -> float:
+        token = take()
+        if token == "(":
+            value = disjunction()
+            if peek() == ")":
+                take()
+            return value
+        if token == "!":
+            primary()
+            return 1.0
+        lexeme = token.split("'")[1].replace("''", "'") if token.startswith("'") else ""
+        return shares.get(lexeme, floor)
+
+    def phrase() -> float:
+        value = primary()
+        while peek() == "<->" or (peek() or "").startswith("<"):
+            take()
+            value = min(value, primary()) / 2  # words side by side: rarer than either
+        return value
+
+    def conjunction() -> float:
+        value = phrase()
+        while peek() == "&":
+            take()
+            value = min(value, phrase())
+        return value
+
+    def disjunction() -> float:
+        value = conjunction()
+        while peek() == "|":
+            take()
+            value = min(1.0, value + conjunction())
+        return value
+
+    try:
+        return max(min(disjunction(), 1.0), 0.0)
+    except IndexError:
+        return floor
+
+
+def _tsquery(conn: Connection, config: LiteralString, q: str) -> str:
+    """The parsed query as text (reused as a literal); an empty parse is a 400."""
+    row = fetch_one(conn, "SELECT websearch_to_tsquery(%s::regconfig, %s)::text", (config, q))
+    parsed = row[0] if row else ""
+    if not parsed:
+        raise BadRequestError(
+            f"q: {q!r} has no searchable words in {config} (only stop words or punctuation)",
+            parameter="q",
+        )
+    return str(parsed)
+
+
+def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
+    """Speeches matching `q`, newest first or ranked, with highlighted snippets."""
+    config = CONFIGS[search.lang]
+    column: LiteralString = "search_fr" if search.lang == "fr" else "search_en"
+    text_column: LiteralString = "s.text_fr" if search.lang == "fr" else "s.text_en"
+    tsquery = _tsquery(conn, config, search.q)
+    known = corpus(conn)
+    newest = search.sort == "newest"
+
+    # Sittings in scope, newest first (session and dates filter them here).
+    session_id = session_filter_id(conn, search.session)
+    sittings = [
+        s
+        for s in known.sittings
+        if (session_id is None or s[2] == session_id)
+        and (search.date_from is None or s[1] >= search.date_from)
+        and (search.date_to is None or s[1] <= search.date_to)
+    ]
+    date_of = {s[0]: s[1] for s in known.sittings}
+    cursor_key = (
+        (dt.date.fromisoformat(str(search.cursor[0])), search.cursor[1])
+        if newest and search.cursor is not None
+        else None
+    )
+    if cursor_key is not None:
+        sittings = [s for s in sittings if s[1] <= cursor_key[0]]
+
+    extra: sql.Composable = sql.SQL("")
+    extra_params: list[Any] = []
+    share_factor = 1.0
+    if search.member is not None:
+        extra = sql.SQL(" AND s.member_id = %s")
+        extra_params.append(search.member)
+        share_factor = 0.002  # one member's share of the speeches
+    if search.party:
+        extra = sql.SQL(
+            "{e} AND s.party_abbreviation IN (SELECT abbreviation FROM parties"
+            " WHERE lower(short_name_en) = lower(%s) OR lower(abbreviation) = lower(%s)"
+            " OR lower(short_name_fr) = lower(%s))"
+        ).format(e=extra)
+        extra_params += [search.party, search.party, search.party]
+        share_factor *= 0.3
+
+    per_sitting = known.speeches / max(len(known.sittings), 1)
+    shares, floor = known.frequencies.get(column, ({}, 0.001))
+    share = estimate_share(tsquery, shares, floor) * share_factor
+    in_scope = share * per_sitting * len(sittings)
+    wanted = search.limit + 1 if newest else RELEVANCE_CANDIDATES
+    rank_sql: sql.Composable = (
+        sql.SQL("0::real") if newest else sql.SQL("ts_rank(tsv, %s::tsquery)")
+    )
+    scope = {s[0] for s in sittings}
+
+    found: list[Row] = []  # (id, debate_id, rank), newest first
+    plans: list[str] = []
+    start = 0
+    rate = max(share * per_sitting, 1e-6)  # expected matches per sitting, then observed
+    alone = share * known.speeches <= GIN_ALONE_BELOW
+    while start < len(sittings) and len(found) < wanted:
+        size = max(1, math.ceil(OVERSHOOT * (wanted - len(found)) / rate))
+        if alone or start + size > start + (len(sittings) - start) / 3 + 1:
+            # Rare, or most of what is left: the GIN index alone, filtered to the scope.
+            alone = True
+            chunk, start = sittings[start:], len(sittings)
+        else:
+            chunk, start = sittings[start : start + size], start + size
+        window_rows = len(chunk) * per_sitting
+        scan_cost = window_rows * SCAN_ROW_US
+        gin_cost = share * known.speeches * GIN_TID_US + rate * len(chunk) * HEAP_ROW_US
+        scan = not alone and scan_cost <= gin_cost
+        params: list[Any] = [] if newest else [tsquery]
+        restrict: sql.Composable = sql.SQL("TRUE")
+        if not alone:
+            restrict = sql.SQL("s.debate_id = ANY(%s::int[])")
+            params.append([c[0] for c in chunk])
+        params += extra_params
+        params.append(tsquery)
+        if scan:
+            # Read the window's speeches by sitting and test each tsvector (OFFSET 0 keeps
+            # the GIN index out): bounded by the window, however common the word.
+            template: LiteralString = (
+                "SELECT id, debate_id, {rank} FROM (SELECT s.id, s.debate_id, s.{col} AS tsv"
+                " FROM speeches s WHERE {restrict}{extra} OFFSET 0) w"
+                " WHERE tsv @@ %s::tsquery"
+            )
+        else:
+            template = (
+                "SELECT id, debate_id, {rank} FROM (SELECT s.id, s.debate_id, s.{col} AS tsv"
+                " FROM speeches s WHERE {restrict}{extra} AND s.{col} @@ %s::tsquery) w"
+            )
+        plans.append("alone" if alone else "scan" if scan else "gin")
+        rows = fetch_all(
+            conn,
+            sql.SQL(template).format(
+                rank=rank_sql, col=sql.SQL(column), restrict=restrict, extra=extra
+            ),
+            params,
+        )
+        if alone:
+            later = {c[0] for c in chunk}
+            rows = [r for r in rows if r[1] in later and r[1] in scope]
+        rows.sort(key=lambda r: (date_of[r[1]], r[0]), reverse=True)
+        if cursor_key is not None:
+            rows = [r for r in rows if (date_of[r[1]], r[0]) < cursor_key]
+        found.extend(rows)
+        if not alone and chunk:  # learn the real rate for the next window
+            rate = max(len(rows) / len(chunk), rate / 8, 1e-6)
+    exhausted = start >= len(sittings)
+
+    next_cursor: tuple[Any, int] | None
+    if newest:
+        page_rows = found[: search.limit]
+        last = page_rows[-1] if page_rows else None
+        next_cursor = (
+            (date_of[last[1]].isoformat(), int(last[0]))
+            if last is not None and len(found) > search.limit
+            else None
+        )
+    else:
+        candidates = sorted(
+            found[:RELEVANCE_CANDIDATES],
+            key=lambda r: (round(float(r[2]), 6), r[0]),
+            reverse=True,
+        )
+        if search.cursor is not None:
+            after = (round(float(search.cursor[0]), 6), search.cursor[1])
+            candidates = [r for r in candidates if (round(float(r[2]), 6), r[0]) < after]
+        page_rows = candidates[: search.limit]
+        last = page_rows[-1] if page_rows else None
+        next_cursor = (
+            (round(float(last[2]), 6), int(last[0]))
+            if last is not None and len(candidates) > search.limit
+            else None
+        )
+    exact = exhausted and search.cursor is None
+    items = _speech_items(
+        conn, [r[0] for r in page_rows], config, text_column, tsquery, search.snippets
+    )
+    ranks = {r[0]: r[2] for r in page_rows}
+    for item in items:
+        item["rank"] = None if newest else round(float(ranks[item["id"]]), 6)
+    return SearchResult(
+        items,
+        len(found),
+        "eq" if exact else "gte",
+        next_cursor,
+        {"plans": plans, "candidates": len(found), "share": share},
+        estimated_total=len(found) if exact else max(len(found), round(in_scope)),
+    )
+
+
+def _speech_items(
+    conn: Connection,
+    ids: list[int],
+    config: LiteralString,
+    text_column: LiteralString,
+    tsquery: str,
+    snippets: bool = True,
+) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    heading: LiteralString = "s.heading_fr" if text_column.endswith("_fr") else "s.heading_en"
+    rows = fetch_all(
+        conn,
+        sql.SQL(
+            """
+            SELECT s.id, ps.code, d.number, d.date, s.sequence, s.member_id, s.speaker_name,
+                   s.party_abbreviation, {h},
+                   CASE WHEN %s THEN ts_headline(%s::regconfig, coalesce({t}, ''),
+                                                 %s::tsquery, %s) END
+            FROM unnest(%s::bigint[]) WITH ORDINALITY AS page(id, position)
+            JOIN speeches s ON s.id = page.id
+            JOIN debates d ON d.id = s.debate_id
+            JOIN parliamentary_sessions ps ON ps.id = d.session_id
+            ORDER BY page.position
+            """
+        ).format(h=sql.SQL(heading), t=sql.SQL(text_column)),
+        (snippets, config, tsquery, HEADLINE, ids),
+    )
+    return [
+        {
+            "id": r[0],
+            "session": r[1],
+            "debate_number": r[2],
+            "date": r[3],
+            "sequence": r[4],
+            "member_id": r[5],
+            "speaker_name": r[6],
+            "party": r[7],
+            "heading": r[8],
+            "snippet": r[9],
+        }
+        for r in rows
+    ]
+
+
+def search_bills(
+    conn: Connection,
+    q: str,
+    lang: str,
+    session: str | None,
+    limit: int,
+    offset_cursor: tuple[Any, int] | None,
+) -> SearchResult:
+    """Bills whose titles match, ranked (a few thousand bills: ranking every match is cheap)."""
+    config = CONFIGS[lang]
+    tsquery = _tsquery(conn, config, q)
+    column: LiteralString = "b.search_fr" if lang == "fr" else "b.search_en"
+    title: LiteralString = "b.title_fr" if lang == "fr" else "b.title_en"
+    sid = session_filter_id(conn, session)
+    in_session = sql.SQL("AND b.session_id = %s") if sid is not None else sql.SQL("")
+    after = sql.SQL("")
+    params: list[Any] = [tsquery, config, tsquery, HEADLINE, tsquery]
+    if sid is not None:
+        params.append(sid)
+    if offset_cursor is not None:
+        after = sql.SQL("WHERE (rank, id) < (%s::real, %s)")
+    query = sql.SQL(
+        """
+        WITH hits AS (
+            SELECT b.id, ts_rank_cd({c}, %s::tsquery) AS rank, ps.code, b.number,
+                   b.title_en, b.title_fr, b.status_en,
+                   ts_headline(%s::regconfig, coalesce({t}, ''), %s::tsquery, %s) AS snippet
+            FROM bills b JOIN parliamentary_sessions ps ON ps.id = b.session_id
+            WHERE {c} @@ %s::tsquery {s}
+        )
+        SELECT id, rank, code, number, title_en, title_fr, status_en, snippet,
+               count(*) OVER () FROM hits {a}
+        ORDER BY rank DESC, id DESC LIMIT %s
+        """
+    ).format(c=sql.SQL(column), t=sql.SQL(title), s=in_session, a=after)
+    if offset_cursor is not None:
+        params += [offset_cursor[0], offset_cursor[1]]
+    rows = fetch_all(conn, query, [*params, limit + 1])
+    total = int(rows[0][8]) if rows else 0
+    page = rows[:limit]
+    items = [
+        {
+            "session": r[2],
+            "number": r[3],
+            "title_en": r[4],
+            "title_fr": r[5],
+            "status_en": r[6],
+            "snippet": r[7],
+            "rank": round(float(r[1]), 6),
+        }
+        for r in page
+    ]
+    next_cursor = (float(page[-1][1]), int(page[-1][0])) if len(rows) > limit else None
+    return SearchResult(items, total, "eq", next_cursor)
+
+
+def search_members(conn: Connection, q: str, limit: int) -> SearchResult:
+    """Members by name (accent- and case-insensitive words, `simple` configuration)."""
+    rows = fetch_all(
+        conn,
+        """
+        SELECT m.id, m.full_name, p.short_name_en, c.name_en, c.province,
+               (t.end_date IS NULL AND t.parliament IS NOT DISTINCT FROM
+                (SELECT max(parliament) FROM member_terms)) AS sitting
+        FROM elected_members m
+        JOIN LATERAL (SELECT * FROM member_terms t WHERE t.member_id = m.id
+                      ORDER BY t.start_date DESC LIMIT 1) t ON true
+        JOIN constituencies c ON c.id = t.constituency_id
+        LEFT JOIN parties p ON p.id = t.party_id
+        WHERE to_tsvector('simple', m.full_name) @@ websearch_to_tsquery('simple', %s)
+           OR m.full_name ILIKE %s
+        ORDER BY sitting DESC, m.last_name, m.first_name, m.id
+        LIMIT %s
+        """,
+        (q, "%" + q.replace("%", "\\%").replace("_", "\\_") + "%", limit + 1),
+    )
+    items = [
+        {
+            "id": r[0],
+            "name": r[1],
+            "party": r[2],
+            "constituency": r[3],
+            "province": r[4],
+            "current": r[5],
+        }
+        for r in rows[:limit]
+    ]
+    return SearchResult(items, len(items), "eq" if len(rows) <= limit else "gte", None)

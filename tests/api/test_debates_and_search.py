@@ -1,0 +1,161 @@
+"""Hansard sittings and bilingual full-text search against the sample.
+
+From the fixtures: four sittings — 41-2 no. 86 (2014-05-14, 479 interventions), 42-1 no. 2
+(2015-12-04, 42, English and French editions), 44-1 no. 5 (2021-11-26, 216) and 44-1 no. 200
+(2023-05-18, 321). In 44-1 no. 5, 11 interventions say "softwood lumber": Mary Ng 5 times
+(4 labelled Lib., 1 unlabelled), CPC 3, BQ 2, NDP 1; 6 of the 11 never say "minister(s)".
+42-1 no. 2 has one intervention on the École polytechnique in each language; its headings
+start "Opening of Parliament" (no intervention), "Oaths of Office", "Speech from the
+Throne" / "Les serments d'office", "Le discours du Trône".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import fresh_get, ok, problem, queries
+from tests.support.services import RedisServer
+
+
+def test_debate_list_and_filters(client: httpx.Client) -> None:
+    sittings = ok(client.get("/api/v1/debates"))["data"]
+    assert [(d["session"], d["number"], d["date"]) for d in sittings] == [
+        ("44-1", 200, "2023-05-18"),
+        ("44-1", 5, "2021-11-26"),
+        ("42-1", 2, "2015-12-04"),
+        ("41-2", 86, "2014-05-14"),
+    ]
+    assert [d["number"] for d in ok(client.get("/api/v1/debates?session=44-1"))["data"]] == [
+        200,
+        5,
+    ]
+    window = ok(client.get("/api/v1/debates?date_from=2015-01-01&date_to=2022-01-01"))["data"]
+    assert [d["number"] for d in window] == [5, 2]
+    oldest = ok(client.get("/api/v1/debates?sort=date&limit=1"))["data"][0]
+    assert oldest["number"] == 86
+
+
+def test_debate_detail_in_both_languages(client: httpx.Client, redis: RedisServer) -> None:
+    english = ok(client.get("/api/v1/debates/42-1/2"))["data"]
+    assert english["date"] == "2015-12-04"
+    assert len(english["speeches"]) == 42
+    # "Opening of Parliament" has no intervention, so the contents start at the oaths.
+    assert [c["heading"] for c in english["contents"]][:2] == [
+        "Oaths of Office",
+        "Speech from the Throne",
+    ]
+    french = ok(client.get("/api/v1/debates/42-1/2?lang=fr"))["data"]
+    assert french["lang"] == "fr"
+    assert [c["heading"] for c in french["contents"]][:2] == [
+        "Les serments d'office",
+        "Le discours du Trône",
+    ]
+    assert any("minute de silence" in (s["text"] or "") for s in french["speeches"])
+    big = fresh_get(client, redis, "/api/v1/debates/41-2/86")
+    assert len(ok(big)["data"]["speeches"]) == 479
+    assert queries(big) == 2  # the sitting and its speeches, in one round trip
+    problem(client.get("/api/v1/debates/42-1/3"), 404)
+    problem(client.get("/api/v1/debates/42-1/2?lang=de"), 422)
+
+
+def search(client: httpx.Client, **params: Any) -> Any:
+    return ok(client.get("/api/v1/search", params=params))
+
+
+def test_phrase_exclusion_and_or(client: httpx.Client) -> None:
+    phrase = search(client, q='"softwood lumber"', sort="newest", limit=100)
+    assert len(phrase["data"]) == 11
+    assert phrase["pagination"] == {
+        "limit": 100,
+        "next_cursor": None,
+        "next": None,
+        "total": 11,
+        "total_relation": "eq",
+        "estimated_total": 11,
+    }
+    assert search(client, q="softwood -lumber")["data"] == []
+    assert len(search(client, q="softwood -minister")["data"]) == 6
+    either = search(client, q="softwood or polytechnique", limit=100)
+    assert len(either["data"]) == 12
+
+
+def test_snippets_ranking_and_order(client: httpx.Client) -> None:
+    ranked = search(client, q="softwood lumber", limit=100)["data"]
+    assert isinstance(ranked, list)
+    ranks = [hit["rank"] for hit in ranked]
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] > 0
+    assert all("<mark>" in hit["snippet"] for hit in ranked)
+    first = ranked[0]
+    assert (first["session"], first["debate_number"], first["date"]) == (
+        "44-1",
+        5,
+        "2021-11-26",
+    )
+    newest = search(client, q="softwood lumber", sort="newest", limit=100)["data"]
+    assert isinstance(newest, list)
+    assert [h["rank"] for h in newest] == [None] * 11
+    assert [h["sequence"] for h in newest] == sorted((h["sequence"] for h in newest), reverse=True)
+
+
+def test_french_configuration(client: httpx.Client) -> None:
+    hits = search(client, q="polytechnique", lang="fr")["data"]
+    assert isinstance(hits, list) and len(hits) == 1
+    assert hits[0]["session"] == "42-1" and "<mark>" in hits[0]["snippet"]
+    # French stemming: "silences" finds "silence".
+    assert len(search(client, q="silences", lang="fr")["data"]) == 1
+
+
+def test_filters(client: httpx.Client) -> None:
+    assert search(client, q="softwood", session="41-2")["data"] == []
+    assert search(client, q="softwood", date_from="2021-11-27")["data"] == []
+    assert len(search(client, q="softwood", date_to="2021-11-26", limit=100)["data"]) == 11
+    liberal = search(client, q="softwood", party="Liberal", limit=100)["data"]
+    assert isinstance(liberal, list) and len(liberal) == 4
+    assert len(search(client, q="softwood", party="CPC", limit=100)["data"]) == 3
+    member = liberal[0]["member_id"]
+    assert {h["speaker_name"] for h in liberal} == {"Hon. Mary Ng"}
+    assert len(search(client, q="softwood", member=member, limit=100)["data"]) == 5
+
+
+def test_pagination_of_results(client: httpx.Client) -> None:
+    for sort in ("newest", "relevance"):
+        seen: list[int] = []
+        body = search(client, q="softwood", sort=sort, limit=4)
+        while True:
+            data = body["data"]
+            assert isinstance(data, list)
+            seen += [hit["id"] for hit in data]
+            pagination = body["pagination"]
+            assert isinstance(pagination, dict)
+            if not pagination["next"]:
+                break
+            body = ok(client.get(pagination["next"]))
+        assert len(seen) == 11 == len(set(seen)), sort
+
+
+def test_bills_and_members(client: httpx.Client) -> None:
+    bills = search(client, q="border", type="bills")["data"]
+    assert isinstance(bills, list)
+    assert ("45-1", "C-2") in {(b["session"], b["number"]) for b in bills}
+    assert "<mark>" in bills[0]["snippet"]
+    members = search(client, q="Aboultaif", type="members")["data"]
+    assert members == [
+        {
+            "id": members[0]["id"],
+            "name": "Ziad Aboultaif",
+            "party": "Conservative",
+            "constituency": "Edmonton Manning",
+            "province": "AB",
+            "current": True,
+        }
+    ]
+
+
+def test_search_errors(client: httpx.Client) -> None:
+    assert "q" in problem(client.get("/api/v1/search"), 400)["detail"]
+    assert "stop words" in problem(client.get("/api/v1/search?q=the"), 400)["detail"]
+    problem(client.get("/api/v1/search?q=x&type=votes"), 422)
+    problem(client.get("/api/v1/search?q=x&limit=101"), 422)
+    problem(client.get("/api/v1/search?q=softwood&cursor=abc"), 400)

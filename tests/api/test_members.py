@@ -1,0 +1,176 @@
+"""Members, their terms, voting record (absences and dissent), speeches and bills.
+
+From the fixtures: members-current-45.xml lists 343 members (45th Parliament; 5 NDP, 4 seats
+in Prince Edward Island); members-44.xml lists 337 (44th). Ziad Aboultaif is PersonId 89156,
+Conservative, Edmonton Manning (AB). vote-43-2-69.xml is the only division with ballots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from tests.api.conftest import bump, fresh_get, ok, problem, queries
+from tests.support.services import RedisServer
+
+
+def member_ids(client: httpx.Client, query: str) -> list[int]:
+    ids: list[int] = []
+    url: str | None = f"/api/v1/members?{query}&limit=500&fields=id"
+    while url:
+        body = ok(client.get(url))
+        ids += [m["id"] for m in body["data"]]
+        url = body["pagination"]["next"]
+    return ids
+
+
+def aboultaif(client: httpx.Client) -> dict[str, Any]:
+    (member,) = ok(client.get("/api/v1/members?name=Aboultaif"))["data"]
+    assert isinstance(member, dict)
+    return member
+
+
+def test_filters(client: httpx.Client) -> None:
+    assert len(member_ids(client, "parliament=45")) == 343
+    assert len(member_ids(client, "parliament=44")) == 337
+    assert len(member_ids(client, "current=true")) == 343
+    assert len(member_ids(client, "current=true&party=NDP")) == 5
+    assert len(member_ids(client, "current=true&province=PE")) == 4
+    assert len(member_ids(client, "current=true&constituency=Edmonton%20Manning")) == 1
+
+
+def test_list_item_sorted_by_name(client: httpx.Client) -> None:
+    response = client.get("/api/v1/members?current=true&limit=2&sort=name")
+    first, second = ok(response)["data"]
+    assert first["last_name"] <= second["last_name"]
+    member = aboultaif(client)
+    assert member["person_id"] == 89156
+    assert (member["party"], member["constituency"], member["province"]) == (
+        "Conservative",
+        "Edmonton Manning",
+        "AB",
+    )
+    assert member["current"] is True
+    assert queries(response) == 1
+
+
+def test_detail_with_terms(client: httpx.Client) -> None:
+    member = ok(client.get(f"/api/v1/members/{aboultaif(client)['id']}"))["data"]
+    assert member["name"] == "Ziad Aboultaif"
+    parliaments = [t["parliament"] for t in member["terms"]]
+    assert parliaments[:2] == [45, 44]
+    assert 43 in parliaments  # known from his ballot in division 43-2 no. 69
+    problem(client.get("/api/v1/members/999999"), 404)
+    problem(client.get("/api/v1/members/abc"), 400)
+
+
+def test_voting_record(client: httpx.Client, redis: RedisServer) -> None:
+    member_id = aboultaif(client)["id"]
+    response = fresh_get(client, redis, f"/api/v1/members/{member_id}/votes")
+    record = ok(response)["data"]
+    assert record[0] == {
+        "session": "43-2",
+        "number": 69,
+        "date": "2021-03-10",
+        "subject_en": None,
+        "subject_fr": None,
+        "result": "agreed",
+        "bill_number": None,
+        "ballot": "yea",
+        "party": "Conservative",
+        "party_majority": "yea",
+        "dissent": False,
+    }
+    assert queries(response) == 1  # terms come from the in-memory reference tables
+
+
+@pytest.fixture
+def dissent_and_absence(
+    sql: psycopg.Connection[Any], client: httpx.Client
+) -> Iterator[tuple[int, int]]:
+    """One NDP member votes yea against the party's nay; one Liberal's ballot is removed
+    (he sat but did not vote). Committed (the server reads it), then restored."""
+    vote = sql.execute(
+        "SELECT v.id FROM votes v JOIN parliamentary_sessions s ON s.id = v.session_id"
+        " WHERE s.code = '43-2' AND v.number = 69"
+    ).fetchone()
+    assert vote is not None
+    rows = {
+        party: sql.execute(
+            "SELECT b.id, b.member_id, b.value, b.party_id FROM ballots b"
+            " JOIN parties p ON p.id = b.party_id WHERE b.vote_id = %s"
+            " AND p.short_name_en = %s ORDER BY b.member_id LIMIT 1",
+            (vote[0], party),
+        ).fetchone()
+        for party in ("NDP", "Liberal")
+    }
+    ndp, liberal = rows["NDP"], rows["Liberal"]
+    assert ndp is not None and liberal is not None
+    bump(
+        sql,
+        client,
+        f"UPDATE ballots SET value = 'yea' WHERE id = {int(ndp[0])}",
+        f"DELETE FROM ballots WHERE id = {int(liberal[0])}",
+    )
+    try:
+        yield ndp[1], liberal[1]
+    finally:
+        bump(
+            sql,
+            client,
+            f"UPDATE ballots SET value = 'nay' WHERE id = {int(ndp[0])}",
+            "INSERT INTO ballots (id, vote_id, member_id, party_id, value) VALUES"
+            f" ({int(liberal[0])}, {int(vote[0])}, {int(liberal[1])}, {int(liberal[3])},"
+            f" '{liberal[2]}')",
+        )
+
+
+def test_dissent_and_absence(client: httpx.Client, dissent_and_absence: tuple[int, int]) -> None:
+    dissenter, absent = dissent_and_absence
+    (row,) = [
+        r for r in ok(client.get(f"/api/v1/members/{dissenter}/votes"))["data"] if r["number"] == 69
+    ]
+    assert (row["ballot"], row["party"], row["party_majority"], row["dissent"]) == (
+        "yea",
+        "NDP",
+        "nay",
+        True,
+    )
+    (row,) = [
+        r for r in ok(client.get(f"/api/v1/members/{absent}/votes"))["data"] if r["number"] == 69
+    ]
+    assert (row["ballot"], row["party"], row["dissent"]) == (None, "Liberal", None)
+    # The division itself now shows the NDP split (the triggers kept the totals).
+    breakdown = {
+        p["party"]: p for p in ok(client.get("/api/v1/votes/43-2/69"))["data"]["party_breakdown"]
+    }
+    assert (breakdown["NDP"]["yea"], breakdown["NDP"]["nay"]) == (1, 21)
+    assert breakdown["NDP"]["voted_together"] is False
+
+
+def test_speeches_and_bills(client: httpx.Client, sql: psycopg.Connection[Any]) -> None:
+    speaker = sql.execute(
+        "SELECT member_id, count(*) FROM speeches WHERE member_id IS NOT NULL"
+        " GROUP BY member_id ORDER BY count(*) DESC, member_id LIMIT 1"
+    ).fetchone()
+    assert speaker is not None
+    page = ok(client.get(f"/api/v1/members/{speaker[0]}/speeches?limit=2"))
+    assert len(page["data"]) == 2
+    assert page["data"][0]["date"] >= page["data"][1]["date"]
+    assert page["data"][0]["text"]
+    french = ok(client.get(f"/api/v1/members/{speaker[0]}/speeches?lang=fr&limit=1"))
+    assert set(french["data"][0]) >= {"heading", "text", "session", "date"}
+    sponsor = ok(client.get("/api/v1/bills/45-1/C-2"))["data"]["sponsor"]["id"]
+    sponsored = ok(client.get(f"/api/v1/members/{sponsor}/bills"))["data"]
+    assert ("45-1", "C-2") in {(b["session"], b["number"]) for b in sponsored}
+    problem(client.get("/api/v1/members/999999/bills"), 404)
+
+
+def test_voting_record_csv(client: httpx.Client) -> None:
+    member_id = aboultaif(client)["id"]
+    response = client.get(f"/api/v1/members/{member_id}/votes?format=csv&fields=number,ballot")
+    assert response.text.splitlines()[:2] == ["number,ballot", "69,yea"]
