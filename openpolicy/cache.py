@@ -6,6 +6,10 @@ from redis import Redis
 
 from openpolicy.config import Settings
 
+# Every Redis key OpenPolicy writes starts with this, so `openpolicy cache clear` can delete
+# ours and nothing else on a shared Redis.
+KEY_PREFIX = "openpolicy:"
+
 
 def redis_client(settings: Settings) -> Redis | None:
     """A Redis client for REDIS_URL, or None when Redis is not configured."""

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from redis import Redis
 from redis.exceptions import RedisError
 
+from openpolicy.cache import KEY_PREFIX as SHARED_PREFIX
 from openpolicy.ops.metrics import REGISTRY
 
 log = logging.getLogger("openpolicy.api.cache")
@@ -30,7 +31,7 @@ CACHE_REQUESTS = Counter(
 _HIT = CACHE_REQUESTS.labels("hit")
 _MISS = CACHE_REQUESTS.labels("miss")
 
-KEY_PREFIX = "openpolicy:api:v1:"
+KEY_PREFIX = f"{SHARED_PREFIX}api:v1:"
 MAX_BODY_BYTES = 2_000_000
 
 

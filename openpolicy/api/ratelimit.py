@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 
+from openpolicy.cache import KEY_PREFIX as SHARED_PREFIX
+
 log = logging.getLogger("openpolicy.api.ratelimit")
 
 WINDOW_SECONDS = 60
-KEY_PREFIX = "openpolicy:ratelimit:"
+KEY_PREFIX = f"{SHARED_PREFIX}ratelimit:"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from redis import Redis
 from redis.exceptions import RedisError
 
+from openpolicy.cache import KEY_PREFIX
 from openpolicy.ops.pg import OpsError, OpsInputError
 
-# Every cache key the application writes starts with this prefix.
-CACHE_KEY_PREFIX = "openpolicy:"
+CACHE_KEY_PREFIX = KEY_PREFIX  # every key the application writes starts with it
 BATCH = 500
 
 
