@@ -86,11 +86,26 @@ METRICS_BODY = (
 )
 
 
+def committed_smoke_routes() -> list[tuple[str, int]]:
+    """The (path, expected status) lines of scripts/smoke-routes.txt."""
+    routes_file = Path(__file__).resolve().parents[2] / "scripts" / "smoke-routes.txt"
+    routes = []
+    for line in routes_file.read_text(encoding="utf-8").splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            routes.append((words[0], int(words[1])))
+    return routes
+
+
 def healthy_routes() -> dict[str, CannedResponse]:
-    return {
-        "/health": CannedResponse(200, HEALTHY_BODY),
-        "/metrics": CannedResponse(200, METRICS_BODY, "text/plain; version=0.0.4"),
+    """A service answering every committed smoke route as expected."""
+    routes = {
+        path: CannedResponse(status, '{"data": []}', "application/json")
+        for path, status in committed_smoke_routes()
     }
+    routes["/health"] = CannedResponse(200, HEALTHY_BODY)
+    routes["/metrics"] = CannedResponse(200, METRICS_BODY, "text/plain; version=0.0.4")
+    return routes
 
 
 def unhealthy_routes() -> dict[str, CannedResponse]:

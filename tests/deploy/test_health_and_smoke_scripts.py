@@ -14,6 +14,7 @@ from .fake_service import (
     HEALTHY_BODY,
     CannedResponse,
     CannedService,
+    committed_smoke_routes,
     health_body,
     healthy_routes,
     start_server,
@@ -176,8 +177,13 @@ def test_smoke_tests_pass_on_a_healthy_service() -> None:
     assert fail_lines(result.stdout) == []
     assert re.search(r"^ok   GET /health 200 \([0-9.]+s\)$", result.stdout, re.MULTILINE)
     assert re.search(r"^ok   GET /metrics 200 ", result.stdout, re.MULTILINE)
-    assert result.stdout.splitlines()[-1] == f"smoke tests against {url}: 2 ok, 0 failing"
-    assert service.requests == ["/health", "/metrics"]
+    routes = [path for path, _ in committed_smoke_routes()]
+    assert len(routes) > 2  # the API and web routes are part of the smoke test
+    assert "/api/v1/status" in routes and "/fr" in routes
+    assert result.stdout.splitlines()[-1] == (
+        f"smoke tests against {url}: {len(routes)} ok, 0 failing"
+    )
+    assert service.requests == routes
 
 
 def test_smoke_tests_report_each_failing_route_in_one_line() -> None:
@@ -191,7 +197,8 @@ def test_smoke_tests_report_each_failing_route_in_one_line() -> None:
         "FAIL: GET /health answered 503, expected 200",
         "FAIL: GET /metrics answered 500, expected 200",
     ]
-    assert result.stdout.splitlines()[-1].endswith(": 0 ok, 2 failing")
+    others = len(committed_smoke_routes()) - 2
+    assert result.stdout.splitlines()[-1].endswith(f": {others} ok, 2 failing")
 
 
 def test_smoke_routes_file_with_comments_redirects_and_not_found(tmp_path: Path) -> None:
@@ -231,7 +238,8 @@ def test_smoke_tests_report_an_unreachable_service_per_route() -> None:
 
     assert result.returncode == 1
     lines = fail_lines(result.stdout)
-    assert [line.split(":")[1].strip() for line in lines] == ["GET /health", "GET /metrics"]
+    expected = [f"GET {path}" for path, _ in committed_smoke_routes()]
+    assert [line.split(":")[1].strip() for line in lines] == expected
     assert all("cannot reach" in line for line in lines)
 
 
