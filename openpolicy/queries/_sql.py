@@ -193,6 +193,37 @@ def make_page(rows: list[Row], page: PageRequest, sort_index: int, id_index: int
     return Page(rows, None, page.limit)
 
 
+def fetch_list_page(
+    conn: Connection,
+    page: PageRequest,
+    *,
+    select: sql.Composable,
+    from_: sql.Composable,
+    where: Where,
+    id_column: LiteralString,
+    default_sort: SortKey,
+    field_count: int,
+    leading_params: Sequence[Any] = (),
+) -> Page:
+    """One keyset page of a list endpoint: the fields, then the sort key and the id.
+
+    One extra row is fetched to know whether a next page exists. `leading_params` bind any
+    placeholders inside `from_` (they come before the WHERE parameters).
+    """
+    after, order, cursor_params, sort = keyset(page, id_column, default_sort)
+    query = sql.SQL("{s}, {e}, {i} {f} WHERE {w} AND {a} {o} LIMIT %s").format(
+        s=select,
+        e=sql.SQL(sort.expression),
+        i=sql.SQL(id_column),
+        f=from_,
+        w=where.sql(),
+        a=after,
+        o=order,
+    )
+    params = [*leading_params, *where.params, *cursor_params, page.limit + 1]
+    return make_page(fetch_all(conn, query, params), page, field_count, field_count + 1)
+
+
 # --- filters ------------------------------------------------------------------------------
 
 

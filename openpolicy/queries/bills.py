@@ -17,9 +17,8 @@ from openpolicy.queries._sql import (
     SortKey,
     Where,
     fetch_all,
+    fetch_list_page,
     fetch_many,
-    keyset,
-    make_page,
     session_filter_id,
     session_id,
 )
@@ -123,20 +122,16 @@ def _escape_like(text: str) -> str:
 
 def list_bills(conn: Connection, filters: BillFilters, page: PageRequest) -> Page:
     """One page of bills; rows are tuples in FIELDS order (then sort key and id)."""
-    where = _where(conn, filters)
-    after, order, cursor_params, sort = keyset(page, "b.id", DEFAULT_SORT)
-    query = sql.SQL(
-        "{select}, {sort_expr}, b.id {from_} WHERE {where} AND {after} {order} LIMIT %s"
-    ).format(
+    return fetch_list_page(
+        conn,
+        page,
         select=sql.SQL(_SELECT),
-        sort_expr=sql.SQL(sort.expression),
         from_=sql.SQL(_FROM),
-        where=where.sql(),
-        after=after,
-        order=order,
+        where=_where(conn, filters),
+        id_column="b.id",
+        default_sort=DEFAULT_SORT,
+        field_count=len(FIELDS),
     )
-    rows = fetch_all(conn, query, [*where.params, *cursor_params, page.limit + 1])
-    return make_page(rows, page, len(FIELDS), len(FIELDS) + 1)
 
 
 def export_bills(conn: Connection, filters: BillFilters) -> tuple[sql.Composed, list[Any]]:

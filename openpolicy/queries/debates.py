@@ -16,10 +16,9 @@ from openpolicy.queries._sql import (
     SortKey,
     Where,
     fetch_all,
+    fetch_list_page,
     fetch_many,
     fetch_one,
-    keyset,
-    make_page,
     session_filter_id,
     session_id,
 )
@@ -52,18 +51,16 @@ def _where(conn: Connection, filters: DebateFilters) -> Where:
 
 
 def list_debates(conn: Connection, filters: DebateFilters, page: PageRequest) -> Page:
-    where = _where(conn, filters)
-    after, order, cursor_params, sort = keyset(page, "d.id", DEFAULT_SORT)
-    query = sql.SQL("{s}, {e}, d.id {f} WHERE {w} AND {a} {o} LIMIT %s").format(
-        s=sql.SQL(_SELECT),
-        e=sql.SQL(sort.expression),
-        f=sql.SQL(_FROM),
-        w=where.sql(),
-        a=after,
-        o=order,
+    return fetch_list_page(
+        conn,
+        page,
+        select=sql.SQL(_SELECT),
+        from_=sql.SQL(_FROM),
+        where=_where(conn, filters),
+        id_column="d.id",
+        default_sort=DEFAULT_SORT,
+        field_count=len(FIELDS),
     )
-    rows = fetch_all(conn, query, [*where.params, *cursor_params, page.limit + 1])
-    return make_page(rows, page, len(FIELDS), len(FIELDS) + 1)
 
 
 def export_debates(conn: Connection, filters: DebateFilters) -> tuple[sql.Composed, list[Any]]:

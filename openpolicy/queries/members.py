@@ -17,6 +17,7 @@ from openpolicy.queries._sql import (
     SortKey,
     Where,
     fetch_all,
+    fetch_list_page,
     fetch_many,
     fetch_one,
     keyset,
@@ -118,18 +119,17 @@ def _contains(text: str) -> str:
 
 def list_members(conn: Connection, filters: MemberFilters, page: PageRequest) -> Page:
     lateral_params, where = _where(filters)
-    after, order, cursor_params, sort = keyset(page, "m.id", DEFAULT_SORT)
-    query = sql.SQL("{s}, {e}, m.id {f} WHERE {w} AND {a} {o} LIMIT %s").format(
-        s=sql.SQL(_SELECT).format(current=sql.SQL(_CURRENT)),
-        e=sql.SQL(sort.expression),
-        f=_from(filters.parliament),
-        w=where.sql(),
-        a=after,
-        o=order,
+    return fetch_list_page(
+        conn,
+        page,
+        select=sql.SQL(_SELECT).format(current=sql.SQL(_CURRENT)),
+        from_=_from(filters.parliament),
+        where=where,
+        id_column="m.id",
+        default_sort=DEFAULT_SORT,
+        field_count=len(FIELDS),
+        leading_params=lateral_params,
     )
-    params = [*lateral_params, *where.params, *cursor_params, page.limit + 1]
-    rows = fetch_all(conn, query, params)
-    return make_page(rows, page, len(FIELDS), len(FIELDS) + 1)
 
 
 def export_members(conn: Connection, filters: MemberFilters) -> tuple[sql.Composed, list[Any]]:

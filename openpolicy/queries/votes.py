@@ -18,8 +18,8 @@ from openpolicy.queries._sql import (
     SortKey,
     Where,
     fetch_all,
+    fetch_list_page,
     fetch_many,
-    keyset,
     make_page,
     session_filter_id,
     session_id,
@@ -90,18 +90,16 @@ def _where(conn: Connection, filters: VoteFilters) -> Where:
 
 
 def list_votes(conn: Connection, filters: VoteFilters, page: PageRequest) -> Page:
-    where = _where(conn, filters)
-    after, order, cursor_params, sort = keyset(page, "v.id", DEFAULT_SORT)
-    query = sql.SQL("{s}, {e}, v.id {f} WHERE {w} AND {a} {o} LIMIT %s").format(
-        s=sql.SQL(_SELECT),
-        e=sql.SQL(sort.expression),
-        f=sql.SQL(_FROM),
-        w=where.sql(),
-        a=after,
-        o=order,
+    return fetch_list_page(
+        conn,
+        page,
+        select=sql.SQL(_SELECT),
+        from_=sql.SQL(_FROM),
+        where=_where(conn, filters),
+        id_column="v.id",
+        default_sort=DEFAULT_SORT,
+        field_count=len(FIELDS),
     )
-    rows = fetch_all(conn, query, [*where.params, *cursor_params, page.limit + 1])
-    return make_page(rows, page, len(FIELDS), len(FIELDS) + 1)
 
 
 def export_votes(conn: Connection, filters: VoteFilters) -> tuple[sql.Composed, list[Any]]:
