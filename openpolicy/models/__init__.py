@@ -3,7 +3,7 @@
 from openpolicy.models.base import Base
 from openpolicy.models.bills import Bill, BillEvent
 from openpolicy.models.debates import Debate, Speech
-from openpolicy.models.derived import DataVersion, VotePartyTotal
+from openpolicy.models.derived import DataVersion, DebateBillMention, VotePartyTotal
 from openpolicy.models.members import ElectedMember, MemberTerm
 from openpolicy.models.operations import (
     ApiKey,
@@ -27,6 +27,7 @@ __all__ = [
     "DataSource",
     "DataVersion",
     "Debate",
+    "DebateBillMention",
     "ElectedMember",
     "Incident",
     "IncidentUpdate",

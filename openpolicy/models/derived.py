@@ -2,7 +2,9 @@
 
 `data_version` moves on every change of civic data (cache keys, ETags); `vote_party_totals`
 is kept by statement triggers on `ballots`, so a member's voting record can say in one index
-lookup per division whether they voted against the majority of their party.
+lookup per division whether they voted against the majority of their party;
+`debate_bill_mentions` is kept by statement triggers on `speeches`, so a bill's page lists
+the sittings that name it without searching their text.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
+    Text,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,3 +56,25 @@ class VotePartyTotal(Base):
     yeas: Mapped[int] = mapped_column(SmallInteger)
     nays: Mapped[int] = mapped_column(SmallInteger)
     paired: Mapped[int] = mapped_column(SmallInteger)
+
+
+class DebateBillMention(Base):
+    """How many speeches of one sitting name a bill number (triggers on speeches keep it)."""
+
+    __tablename__ = "debate_bill_mentions"
+    __table_args__ = (
+        Index(
+            "ix_debate_bill_mentions_bill_number_debate_id",
+            "bill_number",
+            "debate_id",
+            postgresql_include=["speeches"],
+        ),
+    )
+
+    debate_id: Mapped[int] = mapped_column(
+        ForeignKey("debates.id", ondelete="CASCADE"), primary_key=True
+    )
+    bill_number: Mapped[str] = mapped_column(
+        Text, primary_key=True, comment="as bills.number: C-11"
+    )
+    speeches: Mapped[int] = mapped_column(Integer, comment="speeches of the sitting naming it")

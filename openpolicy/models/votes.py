@@ -32,6 +32,7 @@ class Vote(TimestampMixin, ProvenanceMixin, Base):
         CheckConstraint("yeas >= 0 AND nays >= 0 AND paired >= 0", name="non_negative_totals"),
         Index("ix_votes_date", "date"),
         Index("ix_votes_bill_id", "bill_id"),
+        Index("ix_votes_session_id_bill_number", "session_id", "bill_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

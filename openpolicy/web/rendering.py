@@ -72,10 +72,17 @@ def _make_environment(lang: Lang) -> Environment:
         datetime=lambda value: i18n.format_datetime(value, lang),
         number=lambda value: i18n.format_number(value, lang),
         pct=lambda value: i18n.format_pct(value, lang),
-        isodate=lambda value: value.isoformat() if value is not None else "",
+        isodate=isodate,
         highlight=highlight,
     )
     return env
+
+
+def isodate(value: Any) -> str:
+    """A date for `<time datetime>`: date objects, or ISO strings as JSON lists carry them."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value.isoformat())
 
 
 @lru_cache(maxsize=len(i18n.LANGUAGES))

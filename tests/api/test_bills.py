@@ -8,7 +8,10 @@ of 45-1 in detail.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import psycopg
 
 from tests.api.conftest import bump, fresh_get, ok, problem, queries
 from tests.support.services import RedisServer
@@ -148,13 +151,53 @@ def test_detail_with_stages_divisions_and_debates(client: httpx.Client) -> None:
     assert ok(client.get("/api/v1/bills/45-1/c-2"))["data"]["number"] == "C-2"
 
 
-def test_debates_mentioning_a_bill(client: httpx.Client) -> None:
+def test_debates_mentioning_a_bill(client: httpx.Client, redis: RedisServer) -> None:
     # HAN002-E-421 (42-1, sitting 2, 2015-12-04) introduces Bill C-1 (oaths of office).
-    bill = ok(client.get("/api/v1/bills/42-1/C-1"))["data"]
+    response = fresh_get(client, redis, "/api/v1/bills/42-1/C-1")
+    bill = ok(response)["data"]
     assert {"session": "42-1", "number": 2, "date": "2015-12-04"}.items() <= bill["debates"][
         0
     ].items()
     assert bill["debates"][0]["mentions"] >= 1
+    # The bill, its stages, its divisions and the sittings naming it: one statement.
+    assert queries(response) == 1
+
+
+def test_mentions_follow_speeches(sql: psycopg.Connection[Any]) -> None:
+    """Triggers on speeches keep debate_bill_mentions exact inside the writing transaction:
+    English or French, one count per speech, gone when the text no longer names the bill."""
+    with sql.transaction(force_rollback=True):
+        debate = sql.execute(
+            "SELECT d.id FROM debates d JOIN parliamentary_sessions s ON s.id = d.session_id"
+            " WHERE s.code = '42-1' AND d.number = 2"
+        ).fetchone()
+        assert debate is not None
+
+        def mentions(number: str) -> int | None:
+            row = sql.execute(
+                "SELECT speeches FROM debate_bill_mentions WHERE debate_id = %s"
+                " AND bill_number = %s",
+                (debate[0], number),
+            ).fetchone()
+            return None if row is None else int(row[0])
+
+        assert mentions("C-9999") is None
+        sql.execute(
+            "INSERT INTO speeches (debate_id, sequence, text_en, text_fr) VALUES"
+            " (%s, 9001, 'Bill C-9999 and again c-9999.', NULL),"
+            " (%s, 9002, NULL, 'Le projet de loi C-9999.'),"
+            " (%s, 9003, 'Bill C-99, not C-99990 nor C-9999A.', NULL)",
+            (debate[0], debate[0], debate[0]),
+        )
+        assert mentions("C-9999") == 2
+        sql.execute(
+            "UPDATE speeches SET text_fr = 'Autre chose.' WHERE debate_id = %s AND sequence = 9002",
+            (debate[0],),
+        )
+        assert mentions("C-9999") == 1
+        sql.execute("DELETE FROM speeches WHERE debate_id = %s AND sequence = 9001", (debate[0],))
+        assert mentions("C-9999") is None
+        assert mentions("C-99") == 1  # a longer number is not a mention of a shorter one
 
 
 def test_divisions_held_on_a_bill(client: httpx.Client) -> None:
