@@ -174,8 +174,7 @@ def bench_search(repeat: int) -> SearchFigures:
     cluster = start_cluster(DEFAULT_DATA_DIR)
     conn = connect(cluster, autocommit=True)
     _sql.configure_connection(conn)
-    conn.prepare_threshold = 1  # as the API's pool: prepared, planned per execution
-    conn.execute("SET plan_cache_mode = force_custom_plan")
+    conn.prepare_threshold = 1  # as the API's pool (searches choose custom plans themselves)
     index = build_tantivy(conn)
     searcher = index.searcher()
     figures = SearchFigures()

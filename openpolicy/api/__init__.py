@@ -2,8 +2,8 @@
 
 `create_app` calls `install_api(app, settings)` (routes, the gate middleware, error
 mapping, OpenAPI and its docs page) and, in its lifespan, `start_api(app, settings)` /
-`stop_api(app)` (the read pool, the response cache, the rate limiter, the maintenance
-reader).
+`stop_api(app)` (the read pools, the response cache, the rate limiter, the maintenance
+reader) with `await open_api(app)` / `await close_api(app)` for the async pool.
 """
 
 from __future__ import annotations
@@ -157,27 +157,13 @@ def start_api(app: FastAPI, settings: Settings) -> None:
     from redis.asyncio import Redis as AsyncRedis
 
     from openpolicy.api.cache import MemoryResponseCache, NoCache, RedisResponseCache
-    from openpolicy.api.pool import create_read_pool
+    from openpolicy.api.pool import create_async_read_pool, create_read_pool
     from openpolicy.api.ratelimit import RateLimiter
     from openpolicy.api.responses import ApiContext
     from openpolicy.ops.maintenance import MaintenanceReader
 
     engine = app.state.engine
     pool = create_read_pool(settings, engine.url)
-    cache: Any
-    if not settings.api_cache_enabled:
-        cache = NoCache()
-    elif app.state.redis is not None:
-        cache = RedisResponseCache(app.state.redis, settings.api_cache_ttl_seconds)
-    else:
-        cache = MemoryResponseCache(settings.api_cache_max_entries)
-    from openpolicy.api.pool import conninfo
-    from openpolicy.api.version import VersionWatcher
-
-    watcher = VersionWatcher(conninfo(engine.url)).start()
-    app.state.api = ApiContext(
-        pool=pool, cache=cache, max_age=settings.api_http_max_age_seconds, version=watcher
-    )
     async_redis = (
         AsyncRedis.from_url(
             settings.redis_url.get_secret_value(), socket_connect_timeout=2, socket_timeout=2
@@ -185,12 +171,43 @@ def start_api(app: FastAPI, settings: Settings) -> None:
         if settings.redis_url is not None
         else None
     )
+    cache: Any
+    if not settings.api_cache_enabled:
+        cache = NoCache()
+    elif app.state.redis is not None and async_redis is not None:
+        cache = RedisResponseCache(app.state.redis, async_redis, settings.api_cache_ttl_seconds)
+    else:
+        cache = MemoryResponseCache(settings.api_cache_max_entries)
+    from openpolicy.api.pool import conninfo
+    from openpolicy.api.version import VersionWatcher
+
+    watcher = VersionWatcher(conninfo(engine.url)).start()
+    apool = create_async_read_pool(settings, engine.url)
+    app.state.api = ApiContext(
+        pool=pool,
+        apool=apool,
+        cache=cache,
+        max_age=settings.api_http_max_age_seconds,
+        version=watcher,
+    )
     app.state.api_async_redis = async_redis
     app.state.rate_limiter = RateLimiter(async_redis)
     app.state.maintenance = MaintenanceReader(engine, settings)
     from openpolicy.api.metrics import register_pool
 
     register_pool(pool)
+    register_pool(apool)
+
+
+async def open_api(app: FastAPI) -> None:
+    """Lifespan start, in the event loop the async pool's connections belong to."""
+    await app.state.api.apool.open(wait=False)
+
+
+async def close_api(app: FastAPI) -> None:
+    api = getattr(app.state, "api", None)
+    if api is not None:
+        await api.apool.close()
 
 
 def stop_api(app: FastAPI) -> None:
@@ -201,4 +218,4 @@ def stop_api(app: FastAPI) -> None:
         api.pool.close()
 
 
-__all__ = ["API_PREFIX", "install_api", "start_api", "stop_api"]
+__all__ = ["API_PREFIX", "close_api", "install_api", "open_api", "start_api", "stop_api"]

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from prometheus_client import Counter
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 
 from openpolicy.cache import KEY_PREFIX as SHARED_PREFIX
@@ -36,11 +37,13 @@ MAX_BODY_BYTES = 2_000_000
 
 
 class ResponseCache(Protocol):
+    """`get`/`set` run on the event loop (the API's async path); `clear` in a thread."""
+
     backend: str
 
-    def get(self, key: str) -> bytes | None: ...
+    async def get(self, key: str) -> bytes | None: ...
 
-    def set(self, key: str, body: bytes) -> None: ...
+    async def set(self, key: str, body: bytes) -> None: ...
 
     def clear(self) -> int: ...
 
@@ -50,13 +53,14 @@ class RedisResponseCache:
 
     backend = "redis"
 
-    def __init__(self, client: Redis, ttl: int) -> None:
+    def __init__(self, client: Redis, async_client: AsyncRedis, ttl: int) -> None:
         self.client = client
+        self.async_client = async_client
         self.ttl = ttl
 
-    def get(self, key: str) -> bytes | None:
+    async def get(self, key: str) -> bytes | None:
         try:
-            value = self.client.get(KEY_PREFIX + key)
+            value = await self.async_client.get(KEY_PREFIX + key)
         except RedisError as exc:
             log.warning("response cache unavailable: %s", exc)
             _MISS.inc()
@@ -67,11 +71,11 @@ class RedisResponseCache:
         _HIT.inc()
         return bytes(value)  # type: ignore[arg-type]
 
-    def set(self, key: str, body: bytes) -> None:
+    async def set(self, key: str, body: bytes) -> None:
         if len(body) > MAX_BODY_BYTES:
             return
         try:
-            self.client.set(KEY_PREFIX + key, body, ex=self.ttl)
+            await self.async_client.set(KEY_PREFIX + key, body, ex=self.ttl)
         except RedisError as exc:
             log.warning("response cache unavailable: %s", exc)
 
@@ -101,7 +105,7 @@ class MemoryResponseCache:
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    async def get(self, key: str) -> bytes | None:
         with self._lock:
             body = self._entries.get(key)
             if body is not None:
@@ -109,7 +113,7 @@ class MemoryResponseCache:
         (_HIT if body is not None else _MISS).inc()
         return body
 
-    def set(self, key: str, body: bytes) -> None:
+    async def set(self, key: str, body: bytes) -> None:
         if len(body) > MAX_BODY_BYTES:
             return
         with self._lock:
@@ -130,10 +134,10 @@ class NoCache:
 
     backend = "disabled"
 
-    def get(self, key: str) -> bytes | None:
+    async def get(self, key: str) -> bytes | None:
         return None
 
-    def set(self, key: str, body: bytes) -> None:
+    async def set(self, key: str, body: bytes) -> None:
         return None
 
     def clear(self) -> int:

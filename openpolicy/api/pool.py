@@ -4,6 +4,13 @@ Measured on the benchmark (bench/api.py): tuple rows from a psycopg pool with pr
 statements cost a fraction of an ORM round trip, and the API is read-only. Connections are
 autocommit (no BEGIN/COMMIT round trips for single reads), prepare every statement from its
 second use, and count their statements for Server-Timing and the query-count tests.
+
+Prepared statements run a cached generic plan (`plan_cache_mode=force_generic_plan`):
+planning a list page or a detail page's joins took several times longer than running them
+(0.37 ms against 0.06 ms for a page of bills), and PostgreSQL's own choice keeps planning
+any statement with a LIMIT parameter. Searches switch to per-call plans for their own
+statements (`openpolicy.queries.search.planned_per_call`): their best plan depends on each
+word's frequency.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from sqlalchemy.engine import URL
 
 from openpolicy.config import Settings
@@ -62,24 +69,26 @@ def _ping_if_idle(conn: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
+def _connection_kwargs(settings: Settings) -> dict[str, Any]:
+    return {
+        "autocommit": True,
+        "prepare_threshold": 1,
+        "connect_timeout": settings.db_connect_timeout_seconds,
+        "application_name": "openpolicy-api",
+        "options": "-c plan_cache_mode=force_generic_plan",
+    }
+
+
 def create_read_pool(settings: Settings, url: URL, *, open_now: bool = True) -> ConnectionPool:
-    """A pool sized like the engine's (pool size, overflow, timeout, recycle from Settings)."""
+    """A pool sized like the engine's (pool size, overflow, timeout, recycle from Settings):
+    the threads of the web site, exports, key checks and the audit trail."""
     pool = ConnectionPool(
         conninfo(url),
         min_size=min(settings.db_pool_size, 4),
         max_size=settings.db_pool_size + settings.db_max_overflow,
         timeout=settings.db_pool_timeout_seconds,
         max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
-        kwargs={
-            "autocommit": True,
-            "prepare_threshold": 1,
-            "connect_timeout": settings.db_connect_timeout_seconds,
-            "application_name": "openpolicy-api",
-            # Statements are prepared (no parsing per request) but planned for their actual
-            # parameters: a generic plan cannot know a search word's frequency or a page's
-            # filters, and one bad generic plan stalls a whole connection.
-            "options": "-c plan_cache_mode=force_custom_plan",
-        },
+        kwargs=_connection_kwargs(settings),
         configure=_configure,
         check=_ping_if_idle if settings.db_pool_pre_ping else None,
         reset=_returned,
@@ -89,3 +98,34 @@ def create_read_pool(settings: Settings, url: URL, *, open_now: bool = True) -> 
     if open_now:
         pool.open(wait=False)
     return pool
+
+
+async def _returned_async(conn: psycopg.AsyncConnection[Any]) -> None:
+    _returned_at_async[conn] = time.monotonic()
+
+
+async def _ping_if_idle_async(conn: psycopg.AsyncConnection[Any]) -> None:
+    if time.monotonic() - _returned_at_async.get(conn, 0.0) > PING_AFTER_IDLE_SECONDS:
+        await AsyncConnectionPool.check_connection(conn)
+
+
+_returned_at_async: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], float] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def create_async_read_pool(settings: Settings, url: URL) -> AsyncConnectionPool:
+    """The API's JSON endpoints: the same sizing, connections used from the event loop
+    (openpolicy.api.green). Opened in the app's lifespan, which runs in that loop."""
+    return AsyncConnectionPool(
+        conninfo(url),
+        min_size=min(settings.db_pool_size, 4),
+        max_size=settings.db_pool_size + settings.db_max_overflow,
+        timeout=settings.db_pool_timeout_seconds,
+        max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
+        kwargs=_connection_kwargs(settings),
+        check=_ping_if_idle_async if settings.db_pool_pre_ping else None,
+        reset=_returned_async,
+        name="openpolicy-api-async",
+        open=False,
+    )

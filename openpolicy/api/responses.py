@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+import anyio.to_thread
 import orjson
 from psycopg import sql
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from openpolicy.api.cache import ResponseCache
+from openpolicy.api.green import run_queries
 from openpolicy.api.version import VersionWatcher
 from openpolicy.queries._sql import Connection, Page, QueryStats, stream, track_queries
 from openpolicy.queries.freshness import current_data_version
@@ -38,6 +40,7 @@ class ApiContext:
     """What every handler needs, built once in the app's lifespan."""
 
     pool: ConnectionPool
+    apool: AsyncConnectionPool
     cache: ResponseCache
     max_age: int
     version: VersionWatcher | None = None
@@ -81,50 +84,57 @@ def server_timing(stats: QueryStats, cache: str) -> str:
     return f'db;desc="{stats.count} queries";dur={stats.seconds * 1000:.2f}, cache;desc="{cache}"'
 
 
-def serve(request: Request, build: Callable[[Connection], Any]) -> Response:
-    """A cacheable JSON GET: 304, cached bytes, or `build(conn)` rendered with orjson."""
+async def serve(request: Request, build: Callable[[Connection], Any]) -> Response:
+    """A cacheable JSON GET: 304, cached bytes, or `build(conn)` rendered with orjson.
+
+    `build` is a blocking query function; it runs in a greenlet over an async connection
+    (openpolicy.api.green), so a request costs no thread hop."""
     api = context(request)
     key = canonical_key(request)
-    with api.pool.connection() as conn:
-        stats = track_queries()  # after checkout: a pool health check is not the request's
-        known = api.version.current() if api.version is not None else None
-        version, changed = known if known is not None else current_data_version(conn)
-        request_version.set(version)  # query functions reuse it instead of reading it again
-        body: bytes | None = None
-        etag = f'"{version:x}-{zlib.crc32(key.encode()):08x}"'
-        headers = {
-            "ETag": etag,
-            "Cache-Control": f"public, max-age={api.max_age}, must-revalidate",
-            "Vary": "Accept-Encoding",
-        }
-        modified = _http_date(changed)
-        if modified is not None:
-            headers["Last-Modified"] = modified
-        if _not_modified(request, etag, changed):
-            headers["Server-Timing"] = server_timing(stats, "revalidated")
-            return Response(status_code=304, headers=headers)
-        if body is None:
-            cache_key = f"{version}:{key}"
-            body = api.cache.get(cache_key)
-            outcome = "hit"
-            if body is None:
-                outcome = "miss" if api.cache.backend != "disabled" else "off"
-                body = orjson.dumps(build(conn), option=ORJSON_OPTIONS)
-                api.cache.set(cache_key, body)
+    stats = track_queries()
+    known = api.version.current() if api.version is not None else None
+    if known is None:
+        async with api.apool.connection() as conn:
+            known = await run_queries(conn, current_data_version)
+    version, changed = known
+    request_version.set(version)  # query functions reuse it instead of reading it again
+    etag = f'"{version:x}-{zlib.crc32(key.encode()):08x}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={api.max_age}, must-revalidate",
+        "Vary": "Accept-Encoding",
+    }
+    modified = _http_date(changed)
+    if modified is not None:
+        headers["Last-Modified"] = modified
+    if _not_modified(request, etag, changed):
+        headers["Server-Timing"] = server_timing(stats, "revalidated")
+        return Response(status_code=304, headers=headers)
+    cache_key = f"{version}:{key}"
+    body = await api.cache.get(cache_key)
+    outcome = "hit"
+    if body is None:
+        outcome = "miss" if api.cache.backend != "disabled" else "off"
+        async with api.apool.connection() as conn:
+            data = await run_queries(conn, build)
+        body = orjson.dumps(data, option=ORJSON_OPTIONS)
+        await api.cache.set(cache_key, body)
     headers["Server-Timing"] = server_timing(stats, outcome)
     headers["X-Cache"] = outcome
     request.scope.setdefault("state", {})["openpolicy_queries"] = stats.count
     return Response(body, media_type=JSON, headers=headers)
 
 
-def uncached(request: Request, build: Callable[[Connection], Any], status: int = 200) -> Response:
+async def uncached(
+    request: Request, build: Callable[[Connection], Any], status: int = 200
+) -> Response:
     """A JSON answer that must always be fresh (status, admin)."""
     api = context(request)
-    with api.pool.connection() as conn:
-        stats = track_queries()
-        body = orjson.dumps(build(conn), option=ORJSON_OPTIONS)
+    stats = track_queries()
+    async with api.apool.connection() as conn:
+        data = await run_queries(conn, build)
     return Response(
-        body,
+        orjson.dumps(data, option=ORJSON_OPTIONS),
         status_code=status,
         media_type=JSON,
         headers={"Cache-Control": "no-store", "Server-Timing": server_timing(stats, "bypass")},
@@ -202,7 +212,7 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def export(
+async def export(
     request: Request,
     fmt: str,
     resource: str,
@@ -210,15 +220,22 @@ def export(
     statement: Callable[[Connection], tuple[sql.Composed, Sequence[Any]]],
 ) -> StreamingResponse:
     """Every matching row as CSV or JSON Lines, read through a server-side cursor in
-    batches: memory stays flat whatever the size of the export."""
+    batches: memory stays flat whatever the size of the export. A long stream holds a
+    threaded-pool connection (Starlette iterates it in a worker thread), never one of the
+    event loop's."""
     api = context(request)
     conn_cm = api.pool.connection()
-    conn = conn_cm.__enter__()
-    try:
-        query, params = statement(conn)  # validation errors surface before streaming starts
-    except BaseException as exc:
-        conn_cm.__exit__(type(exc), exc, exc.__traceback__)
-        raise
+
+    def prepare() -> tuple[Any, sql.Composed, Sequence[Any]]:
+        conn = conn_cm.__enter__()
+        try:
+            query, params = statement(conn)  # validation errors surface before streaming
+        except BaseException as exc:
+            conn_cm.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        return conn, query, params
+
+    conn, query, params = await anyio.to_thread.run_sync(prepare)
 
     def rows() -> Iterator[Sequence[Any]]:
         try:

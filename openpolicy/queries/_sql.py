@@ -8,22 +8,46 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import contextvars
 import datetime as dt
+import functools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, LiteralString
+from typing import Any, Concatenate, LiteralString, ParamSpec, Protocol, TypeVar
 
 import orjson
 import psycopg
 from psycopg import sql
+from psycopg.types.json import set_json_loads
 
 from openpolicy.errors import BadRequestError, NotFoundError
 from openpolicy.vocab import parse_session_code
 
-Connection = psycopg.Connection[Any]
 Row = tuple[Any, ...]
+
+
+class ResultCursor(Protocol):
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchone(self) -> Any | None: ...
+
+
+class Connection(Protocol):
+    """What query functions use of a connection: a psycopg `Connection` (the web site, the
+    CLI, tests), or the API's `GreenConnection` over an async one (openpolicy.api.green)."""
+
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None
+    ) -> ResultCursor: ...
+
+    def pipeline(self) -> AbstractContextManager[Any]: ...
+
+
+# json/jsonb columns (lists PostgreSQL aggregates for a detail page) parsed by orjson.
+set_json_loads(orjson.loads)
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -47,6 +71,10 @@ def track_queries() -> QueryStats:
     stats = QueryStats()
     _stats.set(stats)
     return stats
+
+
+def current_stats() -> QueryStats | None:
+    return _stats.get()
 
 
 class CountingCursor(psycopg.Cursor[Any]):
@@ -77,22 +105,57 @@ class CountingServerCursor(psycopg.ServerCursor[Any]):
         return self
 
 
-def configure_connection(conn: Connection) -> None:
+def configure_connection(conn: psycopg.Connection[Any]) -> None:
     """Install the counting cursors on a connection (pool `configure` hook)."""
     conn.cursor_factory = CountingCursor
     conn.server_cursor_factory = CountingServerCursor
 
 
 def fetch_all(
-    conn: Connection, query: LiteralString | sql.Composed, params: Any = None
+    conn: Connection,
+    query: LiteralString | sql.Composed,
+    params: Any = None,
+    *,
+    prepare: bool | None = None,
 ) -> list[Row]:
-    return conn.execute(query, params).fetchall()
+    """`prepare=False` plans the statement for these parameters alone (never a cached
+    generic plan); None lets the connection prepare it from its threshold."""
+    return conn.execute(query, params, prepare=prepare).fetchall()
 
 
 def fetch_one(
-    conn: Connection, query: LiteralString | sql.Composed, params: Any = None
+    conn: Connection,
+    query: LiteralString | sql.Composed,
+    params: Any = None,
+    *,
+    prepare: bool | None = None,
 ) -> Row | None:
-    return conn.execute(query, params).fetchone()
+    return conn.execute(query, params, prepare=prepare).fetchone()
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def planned_per_call(
+    query: Callable[Concatenate[Connection, P], T],
+) -> Callable[Concatenate[Connection, P], T]:
+    """Plan this query function's statements for their own parameters, never from a cached
+    generic plan (the API's connections default to generic plans, openpolicy.api.pool).
+
+    For the few whose best plan depends on the values: a search word's frequency, the date
+    span of a member's terms. RESET returns the connection to its own default."""
+
+    @functools.wraps(query)
+    def planned(conn: Connection, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        conn.execute("SET plan_cache_mode = force_custom_plan", prepare=False)
+        try:
+            return query(conn, *args, **kwargs)
+        finally:
+            with contextlib.suppress(psycopg.Error):  # a broken connection is discarded
+                conn.execute("RESET plan_cache_mode", prepare=False)
+
+    return planned
 
 
 def fetch_many(
@@ -283,13 +346,16 @@ def session_filter_id(conn: Connection, code: str | None) -> int | None:
 
 
 def stream(
-    conn: Connection,
+    conn: psycopg.Connection[Any],
     query: sql.Composed | LiteralString,
     params: Sequence[Any],
     batch: int = 2000,
 ) -> Iterator[Row]:
-    """Rows of a server-side cursor, `batch` at a time: exports never hold a whole table."""
+    """Rows of a server-side cursor, `batch` at a time: exports never hold a whole table.
+
+    Planned for its own parameters (an export runs once; its plan is worth the time)."""
     with conn.transaction(), conn.cursor(name="openpolicy_export") as cursor:
+        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         cursor.itersize = batch
         cursor.execute(query, params)
         yield from cursor

@@ -11,6 +11,7 @@ listening.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import psycopg
 from sqlalchemy import Connection as SAConnection
@@ -31,7 +32,7 @@ _BUMP = (
 )
 
 
-def bump_data_version(connection: SAConnection | Session | Connection) -> int:
+def bump_data_version(connection: SAConnection | Session | psycopg.Connection[Any]) -> int:
     """Move the data version forward inside the caller's transaction; return the new one.
 
     Accepts a SQLAlchemy Connection or Session, or a psycopg connection. Call it once per

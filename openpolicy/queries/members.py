@@ -244,13 +244,16 @@ def _record_query(terms: list[Row], tail: sql.Composable) -> tuple[sql.Composed,
     """Divisions held while the member sat, with their ballot (NULL: did not vote) and
     their party's majority from vote_party_totals (one index lookup per division).
 
-    The member's terms are passed in (a handful of rows) so the planner sees the real date
-    span; the ballot comes from the covering (member_id, vote_id) INCLUDE (value, party_id)
-    index. Returns the statement and its leading parameters (the tail's come after).
+    The date span of the member's terms is written into the statement as constants, so
+    even a cached generic plan (openpolicy.api.pool) is planned for this member's span; the
+    ballot comes from the covering (member_id, vote_id) INCLUDE (value, party_id) index.
+    Returns the statement and its leading parameters (the tail's come after).
     """
     starts = [t[0] for t in terms]
     ends = [t[1] for t in terms]
     parties = [t[2] for t in terms]
+    lo = min(starts, default=dt.date.max)
+    hi = max(ends, default=dt.date.min)
     query = sql.SQL(
         """
         WITH terms AS MATERIALIZED (
@@ -271,18 +274,14 @@ def _record_query(terms: list[Row], tail: sql.Composable) -> tuple[sql.Composed,
         LEFT JOIN parties p ON p.id = coalesce(b.party_id, t.party_id)
         LEFT JOIN vote_party_totals pt
                ON pt.vote_id = v.id AND pt.party_id = coalesce(b.party_id, t.party_id, 0)
-        WHERE v.date BETWEEN %s AND %s AND {tail}
+        WHERE v.date BETWEEN {lo} AND {hi} AND {tail}
         """
-    ).format(tail=tail)
+    ).format(lo=sql.Literal(lo), hi=sql.Literal(hi), tail=tail)
     return query, [starts, ends, parties]
 
 
-def _record_params(
-    leading: list[Any], member_id: int, terms: list[Row], session: int | None
-) -> list[Any]:
-    lo = min((t[0] for t in terms), default=dt.date.max)
-    hi = max((t[1] for t in terms), default=dt.date.min)
-    params = [*leading, member_id, lo, hi]
+def _record_params(leading: list[Any], member_id: int, session: int | None) -> list[Any]:
+    params = [*leading, member_id]
     if session is not None:
         params.append(session)
     return params
@@ -299,7 +298,7 @@ def member_votes(
     in_session = sql.SQL("v.session_id = %s") if session is not None else sql.SQL("TRUE")
     query, leading = _record_query(terms, sql.SQL("{s} AND {a}").format(s=in_session, a=after))
     statement = sql.SQL("{q} {o} LIMIT %s").format(q=query, o=order)
-    params = _record_params(leading, member_id, terms, session)
+    params = _record_params(leading, member_id, session)
     rows = fetch_all(conn, statement, [*params, *cursor_params, page.limit + 1])
     return make_page(rows, page, len(VOTE_RECORD_FIELDS), len(VOTE_RECORD_FIELDS) + 1)
 
@@ -311,7 +310,7 @@ def export_member_votes(
     in_session = sql.SQL("v.session_id = %s") if session is not None else sql.SQL("TRUE")
     query, leading = _record_query(terms, in_session)
     statement = sql.SQL("{q} ORDER BY v.date DESC, v.id DESC").format(q=query)
-    return statement, _record_params(leading, member_id, terms, session)
+    return statement, _record_params(leading, member_id, session)
 
 
 SPEECH_FIELDS: tuple[str, ...] = (
@@ -369,7 +368,7 @@ def member_vote_summary(conn: Connection, member_id: int) -> dict[str, Any]:
             " FROM ({q}) AS r(session, number, date, subject_en, subject_fr, result,"
             " bill_number, value, party, majority, dissent, sort_date, vote_id)"
         ).format(q=query),
-        _record_params(leading, member_id, terms, None),
+        _record_params(leading, member_id, None),
     )
     divisions, voted, dissents = (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
     return {

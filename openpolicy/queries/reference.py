@@ -61,34 +61,41 @@ def reference(conn: Connection) -> Reference:
     cached = _current
     if cached is not None and cached.version == version:
         return cached
-    with _lock:
+    # Never wait for the lock: in the API a request holding it may be suspended in a
+    # greenlet on this very thread (openpolicy.api.green). Whoever finds it taken reads
+    # its own copy instead.
+    if not _lock.acquire(blocking=False):
+        return _load(conn, version)
+    try:
         cached = _current
         if cached is not None and cached.version == version:
             return cached
-        terms: dict[int, list[tuple[dt.date, dt.date, int, int | None]]] = {}
-        for member_id, start, end, constituency, party in fetch_all(
-            conn,
-            "SELECT member_id, start_date, coalesce(end_date, '9999-12-31'::date),"
-            " constituency_id, party_id FROM member_terms ORDER BY member_id, start_date, id",
-        ):
-            terms.setdefault(member_id, []).append((start, end, constituency, party))
-        members = {
-            row[0]: Member(
-                row[1], (row[2].casefold(), row[3].casefold()), tuple(terms.get(row[0], ()))
-            )
-            for row in fetch_all(
-                conn, "SELECT id, full_name, last_name, first_name FROM elected_members"
-            )
-        }
-        parties = {
-            row[0]: row[1] for row in fetch_all(conn, "SELECT id, short_name_en FROM parties")
-        }
-        constituencies = {
-            row[0]: (row[1], row[2])
-            for row in fetch_all(conn, "SELECT id, name_en, province FROM constituencies")
-        }
-        sessions = {
-            row[0]: row[1] for row in fetch_all(conn, "SELECT id, code FROM parliamentary_sessions")
-        }
-        _current = Reference(version, members, parties, constituencies, sessions)
+        _current = _load(conn, version)
         return _current
+    finally:
+        _lock.release()
+
+
+def _load(conn: Connection, version: int) -> Reference:
+    terms: dict[int, list[tuple[dt.date, dt.date, int, int | None]]] = {}
+    for member_id, start, end, constituency, party in fetch_all(
+        conn,
+        "SELECT member_id, start_date, coalesce(end_date, '9999-12-31'::date),"
+        " constituency_id, party_id FROM member_terms ORDER BY member_id, start_date, id",
+    ):
+        terms.setdefault(member_id, []).append((start, end, constituency, party))
+    members = {
+        row[0]: Member(row[1], (row[2].casefold(), row[3].casefold()), tuple(terms.get(row[0], ())))
+        for row in fetch_all(
+            conn, "SELECT id, full_name, last_name, first_name FROM elected_members"
+        )
+    }
+    parties = {row[0]: row[1] for row in fetch_all(conn, "SELECT id, short_name_en FROM parties")}
+    constituencies = {
+        row[0]: (row[1], row[2])
+        for row in fetch_all(conn, "SELECT id, name_en, province FROM constituencies")
+    }
+    sessions = {
+        row[0]: row[1] for row in fetch_all(conn, "SELECT id, code FROM parliamentary_sessions")
+    }
+    return Reference(version, members, parties, constituencies, sessions)

@@ -36,7 +36,14 @@ from typing import Any, LiteralString
 from psycopg import sql
 
 from openpolicy.errors import BadRequestError
-from openpolicy.queries._sql import Connection, Row, fetch_all, fetch_one, session_filter_id
+from openpolicy.queries._sql import (
+    Connection,
+    Row,
+    fetch_all,
+    fetch_one,
+    planned_per_call,
+    session_filter_id,
+)
 from openpolicy.queries.freshness import current_data_version
 from openpolicy.queries.reference import request_version
 
@@ -111,7 +118,16 @@ def corpus(conn: Connection) -> Corpus:
         and time.monotonic() - cached.read_at < STATS_SECONDS
     ):
         return cached
-    with _corpus_lock:  # one reload at a time; the others wait for it and reuse it
+    # One reload at a time, but never wait for it: in the API a request holding the lock
+    # may be suspended in a greenlet on this very thread (openpolicy.api.green). Whoever
+    # finds it taken keeps using the previous copy, or reads its own when there is none.
+    if not _corpus_lock.acquire(blocking=False):
+        return (
+            cached
+            if cached is not None and cached.version == version
+            else _load_corpus(conn, version)
+        )
+    try:
         cached = _corpus
         if (
             cached is not None
@@ -121,6 +137,8 @@ def corpus(conn: Connection) -> Corpus:
             return cached
         _corpus = _load_corpus(conn, version)
         return _corpus
+    finally:
+        _corpus_lock.release()
 
 
 def _load_corpus(conn: Connection, version: int) -> Corpus:
@@ -221,6 +239,7 @@ def _tsquery(conn: Connection, config: LiteralString, q: str) -> str:
     return str(parsed)
 
 
+@planned_per_call
 def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
     """Speeches matching `q`, newest first or ranked, with highlighted snippets."""
     config = CONFIGS[search.lang]
@@ -417,6 +436,7 @@ def _speech_items(
     ]
 
 
+@planned_per_call
 def search_bills(
     conn: Connection,
     q: str,
@@ -473,6 +493,7 @@ def search_bills(
     return SearchResult(items, total, "eq", next_cursor)
 
 
+@planned_per_call
 def search_members(conn: Connection, q: str, limit: int) -> SearchResult:
     """Members by name (accent- and case-insensitive words, `simple` configuration)."""
     rows = fetch_all(

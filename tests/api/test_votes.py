@@ -109,9 +109,9 @@ def test_division_with_every_ballot(client: httpx.Client, redis: RedisServer) ->
     }
     assert [p["party"] for p in vote["party_breakdown"]][:2] == ["Liberal", "Conservative"]
     assert all(p["voted_together"] for p in vote["party_breakdown"])
-    # The division and its ballots: two statements in one round trip (pipeline mode),
-    # whatever the number of ballots; names and seats come from the in-memory reference.
-    assert queries(response) == 2
+    # The division and its ballots: one statement whatever the number of ballots; names
+    # and seats come from the in-memory reference.
+    assert queries(response) == 1
 
 
 def test_ballots_list_and_streamed_csv(client: httpx.Client) -> None:

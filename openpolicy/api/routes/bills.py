@@ -118,7 +118,7 @@ def _stages(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]
         streams=True,
     ),
 )
-def list_bills(request: Request) -> Response:
+async def list_bills(request: Request) -> Response:
     p = parse(request, LIST_PARAMS)
     filters = bills.BillFilters(
         session=p["session"],
@@ -131,7 +131,7 @@ def list_bills(request: Request) -> Response:
     )
     fields = select_fields(bills.FIELDS, p["fields"])
     if p["format"] != "json":
-        return export(
+        return await export(
             request, p["format"], "bills", fields, lambda conn: bills.export_bills(conn, filters)
         )
     page = page_request(p, bills.SORTS)
@@ -147,7 +147,7 @@ def list_bills(request: Request) -> Response:
                 item["stages"] = stages[bill_id]
         return body
 
-    return serve(request, build)
+    return await serve(request, build)
 
 
 DETAIL_PARAMS: list[Param] = []
@@ -163,7 +163,7 @@ DETAIL_PARAMS: list[Param] = []
         DETAIL_PARAMS,
     ),
 )
-def bill_detail(
+async def bill_detail(
     request: Request,
     session: str = SESSION_PATH,
     number: str = Path(
@@ -173,4 +173,4 @@ def bill_detail(
     ),
 ) -> Response:
     parse(request, DETAIL_PARAMS)
-    return serve(request, lambda conn: {"data": bills.bill_detail(conn, session, number)})
+    return await serve(request, lambda conn: {"data": bills.bill_detail(conn, session, number)})

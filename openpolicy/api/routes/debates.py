@@ -51,14 +51,14 @@ LIST_PARAMS = [
         streams=True,
     ),
 )
-def list_debates(request: Request) -> Response:
+async def list_debates(request: Request) -> Response:
     p = parse(request, LIST_PARAMS)
     filters = debates.DebateFilters(
         session=p["session"], date_from=p["date_from"], date_to=p["date_to"]
     )
     fields = select_fields(debates.FIELDS, p["fields"])
     if p["format"] != "json":
-        return export(
+        return await export(
             request,
             p["format"],
             "debates",
@@ -66,7 +66,7 @@ def list_debates(request: Request) -> Response:
             lambda conn: debates.export_debates(conn, filters),
         )
     page = page_request(p, debates.SORTS)
-    return serve(
+    return await serve(
         request, lambda conn: list_body(request, debates.list_debates(conn, filters, page), fields)
     )
 
@@ -84,12 +84,12 @@ DETAIL_PARAMS = [LANG]
         DETAIL_PARAMS,
     ),
 )
-def debate_detail(
+async def debate_detail(
     request: Request,
     session: str = SESSION_PATH,
     number: int = Path(description="Sitting number.", ge=1, le=32767, examples=[5]),
 ) -> Response:
     p = parse(request, DETAIL_PARAMS)
-    return serve(
+    return await serve(
         request, lambda conn: {"data": debates.debate_detail(conn, session, number, p["lang"])}
     )

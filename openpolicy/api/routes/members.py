@@ -118,7 +118,7 @@ def _terms(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         streams=True,
     ),
 )
-def list_members(request: Request) -> Response:
+async def list_members(request: Request) -> Response:
     p = parse(request, LIST_PARAMS)
     filters = members.MemberFilters(
         current=p["current"],
@@ -130,7 +130,7 @@ def list_members(request: Request) -> Response:
     )
     fields = select_fields(members.FIELDS, p["fields"])
     if p["format"] != "json":
-        return export(
+        return await export(
             request,
             p["format"],
             "members",
@@ -150,7 +150,7 @@ def list_members(request: Request) -> Response:
                 item["terms"] = terms[member_id]
         return body
 
-    return serve(request, build)
+    return await serve(request, build)
 
 
 @router.get(
@@ -162,9 +162,9 @@ def list_members(request: Request) -> Response:
         [],
     ),
 )
-def member_detail(request: Request, member_id: int = MEMBER_ID) -> Response:
+async def member_detail(request: Request, member_id: int = MEMBER_ID) -> Response:
     parse(request, [])
-    return serve(request, lambda conn: {"data": members.member_detail(conn, member_id)})
+    return await serve(request, lambda conn: {"data": members.member_detail(conn, member_id)})
 
 
 VOTES_PARAMS = [
@@ -188,7 +188,7 @@ VOTES_PARAMS = [
         streams=True,
     ),
 )
-def member_votes(request: Request, member_id: int = MEMBER_ID) -> Response:
+async def member_votes(request: Request, member_id: int = MEMBER_ID) -> Response:
     p = parse(request, VOTES_PARAMS)
     fields = select_fields(members.VOTE_RECORD_FIELDS, p["fields"])
 
@@ -196,7 +196,7 @@ def member_votes(request: Request, member_id: int = MEMBER_ID) -> Response:
         return session_filter_id(conn, p["session"])
 
     if p["format"] != "json":
-        return export(
+        return await export(
             request,
             p["format"],
             f"member-{member_id}-votes",
@@ -204,7 +204,7 @@ def member_votes(request: Request, member_id: int = MEMBER_ID) -> Response:
             lambda conn: members.export_member_votes(conn, member_id, session_of(conn)),
         )
     page = page_request(p, default=members.RECORD_SORT)
-    return serve(
+    return await serve(
         request,
         lambda conn: list_body(
             request, members.member_votes(conn, member_id, page, session_of(conn)), fields
@@ -224,11 +224,11 @@ SPEECHES_PARAMS = [LANG, limit_param(20), CURSOR, fields_param(members.SPEECH_FI
         SPEECHES_PARAMS,
     ),
 )
-def member_speeches(request: Request, member_id: int = MEMBER_ID) -> Response:
+async def member_speeches(request: Request, member_id: int = MEMBER_ID) -> Response:
     p = parse(request, SPEECHES_PARAMS)
     fields = select_fields(members.SPEECH_FIELDS, p["fields"])
     page = page_request(p, default=members.SPEECH_SORT)
-    return serve(
+    return await serve(
         request,
         lambda conn: list_body(
             request, members.member_speeches(conn, member_id, page, p["lang"]), fields
@@ -248,7 +248,7 @@ BILLS_PARAMS = [limit_param(), CURSOR, fields_param(bills.FIELDS)]
         BILLS_PARAMS,
     ),
 )
-def member_bills(request: Request, member_id: int = MEMBER_ID) -> Response:
+async def member_bills(request: Request, member_id: int = MEMBER_ID) -> Response:
     p = parse(request, BILLS_PARAMS)
     fields = select_fields(bills.FIELDS, p["fields"])
     page = page_request(p, default=bills.DEFAULT_SORT)
@@ -257,4 +257,4 @@ def member_bills(request: Request, member_id: int = MEMBER_ID) -> Response:
         members.member_exists(conn, member_id)
         return list_body(request, bills.sponsored_bills(conn, member_id, page), fields)
 
-    return serve(request, build)
+    return await serve(request, build)

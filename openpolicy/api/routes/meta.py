@@ -57,11 +57,11 @@ async def ping(request: Request) -> Response:
         tags=["meta"],
     ),
 )
-def data_sources(request: Request) -> Response:
+async def data_sources(request: Request) -> Response:
     parse(request, [])
     # Never cached: runs update these rows (status, last run, errors) without changing civic
     # data, so the data version does not move for them.
-    return uncached(request, lambda conn: plain_list(sources.list_data_sources(conn)))
+    return await uncached(request, lambda conn: plain_list(sources.list_data_sources(conn)))
 
 
 @router.get(
@@ -74,9 +74,9 @@ def data_sources(request: Request) -> Response:
         tags=["meta"],
     ),
 )
-def sessions(request: Request) -> Response:
+async def sessions(request: Request) -> Response:
     parse(request, [])
-    return serve(request, lambda conn: plain_list(sources.list_sessions(conn)))
+    return await serve(request, lambda conn: plain_list(sources.list_sessions(conn)))
 
 
 @router.get(
@@ -89,9 +89,9 @@ def sessions(request: Request) -> Response:
         tags=["meta"],
     ),
 )
-def parties(request: Request) -> Response:
+async def parties(request: Request) -> Response:
     parse(request, [])
-    return serve(request, lambda conn: plain_list(sources.list_parties(conn)))
+    return await serve(request, lambda conn: plain_list(sources.list_parties(conn)))
 
 
 @router.get(
@@ -147,10 +147,10 @@ KEY_PARAMS = [Param("service", "str", "Only keys of this service.", example="civ
         errors=ADMIN_ERRORS,
     ),
 )
-def admin_keys(request: Request) -> Response:
+async def admin_keys(request: Request) -> Response:
     p = parse(request, KEY_PARAMS)
     require_scope(request, "admin")
-    return uncached(request, lambda conn: plain_list(keys.list_keys(conn, p["service"])))
+    return await uncached(request, lambda conn: plain_list(keys.list_keys(conn, p["service"])))
 
 
 AUDIT_PARAMS = [
@@ -178,7 +178,7 @@ AUDIT_PARAMS = [
         errors=ADMIN_ERRORS,
     ),
 )
-def admin_audit(request: Request) -> Response:
+async def admin_audit(request: Request) -> Response:
     p = parse(request, AUDIT_PARAMS)
     require_scope(request, "admin")
 
@@ -202,7 +202,7 @@ def admin_audit(request: Request) -> Response:
         )
         return plain_list([dict(zip(names, row, strict=True)) for row in rows])
 
-    return uncached(request, build)
+    return await uncached(request, build)
 
 
 @router.post(

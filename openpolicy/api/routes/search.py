@@ -101,7 +101,7 @@ def _cursor(raw: str | None, sort: str) -> tuple[Any, int] | None:
         PARAMS,
     ),
 )
-def search_endpoint(request: Request) -> Response:
+async def search_endpoint(request: Request) -> Response:
     p = parse(request, PARAMS)
     if not p["q"]:
         raise BadRequestError("q: required (the words to search for)", parameter="q")
@@ -142,4 +142,4 @@ def search_endpoint(request: Request) -> Response:
             },
         }
 
-    return serve(request, build)
+    return await serve(request, build)

@@ -98,7 +98,7 @@ def _breakdowns(conn: Connection, vote_ids: list[int]) -> dict[int, list[dict[st
         streams=True,
     ),
 )
-def list_votes(request: Request) -> Response:
+async def list_votes(request: Request) -> Response:
     p = parse(request, LIST_PARAMS)
     filters = votes.VoteFilters(
         session=p["session"],
@@ -110,7 +110,7 @@ def list_votes(request: Request) -> Response:
     )
     fields = select_fields(votes.FIELDS, p["fields"])
     if p["format"] != "json":
-        return export(
+        return await export(
             request, p["format"], "votes", fields, lambda conn: votes.export_votes(conn, filters)
         )
     page = page_request(p, votes.SORTS)
@@ -126,7 +126,7 @@ def list_votes(request: Request) -> Response:
                 item["party_breakdown"] = breakdowns[vote_id]
         return body
 
-    return serve(request, build)
+    return await serve(request, build)
 
 
 @router.get(
@@ -139,13 +139,13 @@ def list_votes(request: Request) -> Response:
         [],
     ),
 )
-def vote_detail(
+async def vote_detail(
     request: Request,
     session: str = SESSION_PATH,
     number: int = Path(description="Division number.", ge=1, le=32767, examples=[69]),
 ) -> Response:
     parse(request, [])
-    return serve(request, lambda conn: {"data": votes.vote_detail(conn, session, number)})
+    return await serve(request, lambda conn: {"data": votes.vote_detail(conn, session, number)})
 
 
 BALLOT_PARAMS = [
@@ -178,7 +178,7 @@ BALLOT_PARAMS = [
         streams=True,
     ),
 )
-def list_ballots(request: Request) -> Response:
+async def list_ballots(request: Request) -> Response:
     p = parse(request, BALLOT_PARAMS)
     filters = votes.BallotFilters(
         session=p["session"],
@@ -189,7 +189,7 @@ def list_ballots(request: Request) -> Response:
     )
     fields = select_fields(votes.ALL_BALLOT_FIELDS, p["fields"])
     if p["format"] != "json":
-        return export(
+        return await export(
             request,
             p["format"],
             "ballots",
@@ -197,6 +197,6 @@ def list_ballots(request: Request) -> Response:
             lambda conn: votes.export_ballots(conn, filters),
         )
     page = page_request(p, default=votes.BALLOT_ORDER)
-    return serve(
+    return await serve(
         request, lambda conn: list_body(request, votes.list_ballots(conn, filters, page), fields)
     )
