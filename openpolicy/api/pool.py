@@ -46,26 +46,29 @@ def conninfo(url: URL) -> str:
     return make_conninfo(**params)
 
 
-# A connection idle for less than this is trusted without a ping: the pre-ping round trip
-# would cost more than the queries of a small request, and a connection that died since
-# is discarded by the pool when its query fails.
+# A connection checked out less than this ago is trusted without a ping: the pre-ping round
+# trip would cost more than the queries of a small request, and a connection that died
+# since is discarded by the pool when its query fails. The time is kept at checkout, not
+# at return: a pool `reset` callback makes psycopg_pool hand every returned connection to
+# a background worker, and measured on bench/api.py most requests then queued for one.
 PING_AFTER_IDLE_SECONDS = 5.0
-_returned_at: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
-    weakref.WeakKeyDictionary()
-)
+_checked_out_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def _idle_for(conn: Any) -> float:
+    now = time.monotonic()
+    idle = now - _checked_out_at.get(conn, float("-inf"))
+    _checked_out_at[conn] = now
+    return idle
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     configure_connection(conn)
 
 
-def _returned(conn: psycopg.Connection[Any]) -> None:
-    _returned_at[conn] = time.monotonic()
-
-
 def _ping_if_idle(conn: psycopg.Connection[Any]) -> None:
     """Pre-ping (the db_pool_pre_ping setting) only connections idle for a while."""
-    if time.monotonic() - _returned_at.get(conn, 0.0) > PING_AFTER_IDLE_SECONDS:
+    if _idle_for(conn) > PING_AFTER_IDLE_SECONDS:
         ConnectionPool.check_connection(conn)
 
 
@@ -91,7 +94,6 @@ def create_read_pool(settings: Settings, url: URL, *, open_now: bool = True) -> 
         kwargs=_connection_kwargs(settings),
         configure=_configure,
         check=_ping_if_idle if settings.db_pool_pre_ping else None,
-        reset=_returned,
         name="openpolicy-api",
         open=False,
     )
@@ -100,18 +102,9 @@ def create_read_pool(settings: Settings, url: URL, *, open_now: bool = True) -> 
     return pool
 
 
-async def _returned_async(conn: psycopg.AsyncConnection[Any]) -> None:
-    _returned_at_async[conn] = time.monotonic()
-
-
 async def _ping_if_idle_async(conn: psycopg.AsyncConnection[Any]) -> None:
-    if time.monotonic() - _returned_at_async.get(conn, 0.0) > PING_AFTER_IDLE_SECONDS:
+    if _idle_for(conn) > PING_AFTER_IDLE_SECONDS:
         await AsyncConnectionPool.check_connection(conn)
-
-
-_returned_at_async: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], float] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def create_async_read_pool(settings: Settings, url: URL) -> AsyncConnectionPool:
@@ -125,7 +118,6 @@ def create_async_read_pool(settings: Settings, url: URL) -> AsyncConnectionPool:
         max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
         kwargs=_connection_kwargs(settings),
         check=_ping_if_idle_async if settings.db_pool_pre_ping else None,
-        reset=_returned_async,
         name="openpolicy-api-async",
         open=False,
     )

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
+from operator import itemgetter
 from typing import Any
 
 import anyio.to_thread
@@ -166,8 +167,17 @@ def select_fields(all_fields: Sequence[str], wanted: Sequence[str] | None) -> li
 
 
 def items(rows: Iterable[Sequence[Any]], fields: list[tuple[str, int]]) -> list[dict[str, Any]]:
-    """Row tuples to objects with only the selected fields (the hot loop of every list)."""
-    return [{name: row[index] for name, index in fields} for row in rows]
+    """Row tuples to objects with only the selected fields (the hot loop of every list:
+    `dict(zip(...))` over an itemgetter runs in C, about twice a comprehension's speed)."""
+    names = [name for name, _ in fields]
+    indexes = [index for _, index in fields]
+    if indexes == list(range(len(indexes))):  # all fields in row order: the row's head
+        return [dict(zip(names, row, strict=False)) for row in rows]
+    if len(indexes) == 1:
+        (name,), (index,) = names, indexes
+        return [{name: row[index]} for row in rows]
+    pick = itemgetter(*indexes)
+    return [dict(zip(names, pick(row), strict=True)) for row in rows]
 
 
 def list_body(

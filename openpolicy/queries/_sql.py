@@ -113,7 +113,7 @@ def configure_connection(conn: psycopg.Connection[Any]) -> None:
 
 def fetch_all(
     conn: Connection,
-    query: LiteralString | sql.Composed,
+    query: LiteralString | sql.Composed | bytes,
     params: Any = None,
     *,
     prepare: bool | None = None,
@@ -260,8 +260,8 @@ def fetch_list_page(
     conn: Connection,
     page: PageRequest,
     *,
-    select: sql.Composable,
-    from_: sql.Composable,
+    select: LiteralString | sql.Composable,
+    from_: LiteralString | sql.Composable,
     where: Where,
     id_column: LiteralString,
     default_sort: SortKey,
@@ -271,20 +271,50 @@ def fetch_list_page(
     """One keyset page of a list endpoint: the fields, then the sort key and the id.
 
     One extra row is fetched to know whether a next page exists. `leading_params` bind any
-    placeholders inside `from_` (they come before the WHERE parameters).
+    placeholders inside `from_` (they come before the WHERE parameters). The statement is
+    composed once per shape (filters present, order, cursor or not) and kept as bytes:
+    composing it cost a list request about a tenth of its time (bench/api.py).
     """
-    after, order, cursor_params, sort = keyset(page, id_column, default_sort)
-    query = sql.SQL("{s}, {e}, {i} {f} WHERE {w} AND {a} {o} LIMIT %s").format(
-        s=select,
-        e=sql.SQL(sort.expression),
-        i=sql.SQL(id_column),
-        f=from_,
-        w=where.sql(),
-        a=after,
-        o=order,
+    sort = page.sort or default_sort
+    shape = (
+        _shape(select),
+        _shape(from_),
+        tuple(where.shapes),
+        id_column,
+        sort.name,
+        page.descending,
+        page.cursor is not None,
     )
+    query = _list_statements.get(shape)
+    if query is None:
+        after, order, _params, _sort = keyset(page, id_column, default_sort)
+        query = (
+            sql.SQL("{s}, {e}, {i} {f} WHERE {w} AND {a} {o} LIMIT %s")
+            .format(
+                s=sql.SQL(select) if isinstance(select, str) else select,
+                e=sql.SQL(sort.expression),
+                i=sql.SQL(id_column),
+                f=sql.SQL(from_) if isinstance(from_, str) else from_,
+                w=where.sql(),
+                a=after,
+                o=order,
+            )
+            .as_bytes(None)
+        )
+        if len(_list_statements) >= MAX_LIST_STATEMENTS:
+            _list_statements.clear()
+        _list_statements[shape] = query
+    cursor_params = [] if page.cursor is None else [page.cursor[0], page.cursor[1]]
     params = [*leading_params, *where.params, *cursor_params, page.limit + 1]
     return make_page(fetch_all(conn, query, params), page, field_count, field_count + 1)
+
+
+MAX_LIST_STATEMENTS = 2000
+_list_statements: dict[tuple[Any, ...], bytes] = {}
+
+
+def _shape(part: LiteralString | sql.Composable) -> str:
+    return part if isinstance(part, str) else repr(part)
 
 
 # --- filters ------------------------------------------------------------------------------
@@ -295,10 +325,12 @@ class Where:
 
     def __init__(self) -> None:
         self.parts: list[sql.Composable] = []
+        self.shapes: list[str] = []  # the conditions' text: what a cached statement is for
         self.params: list[Any] = []
 
     def add(self, condition: LiteralString | sql.Composable, *params: Any) -> None:
         self.parts.append(sql.SQL(condition) if isinstance(condition, str) else condition)
+        self.shapes.append(condition if isinstance(condition, str) else repr(condition))
         self.params.extend(params)
 
     def sql(self) -> sql.Composable:

@@ -124,8 +124,8 @@ def list_bills(conn: Connection, filters: BillFilters, page: PageRequest) -> Pag
     return fetch_list_page(
         conn,
         page,
-        select=sql.SQL(_SELECT),
-        from_=sql.SQL(_FROM),
+        select=_SELECT,
+        from_=_FROM,
         where=_where(conn, filters),
         id_column="b.id",
         default_sort=DEFAULT_SORT,

@@ -54,8 +54,8 @@ def list_debates(conn: Connection, filters: DebateFilters, page: PageRequest) ->
     return fetch_list_page(
         conn,
         page,
-        select=sql.SQL(_SELECT),
-        from_=sql.SQL(_FROM),
+        select=_SELECT,
+        from_=_FROM,
         where=_where(conn, filters),
         id_column="d.id",
         default_sort=DEFAULT_SORT,

@@ -23,6 +23,7 @@ from openpolicy.queries._sql import (
     keyset,
     make_page,
 )
+from openpolicy.queries.record import record_page
 from openpolicy.queries.reference import reference
 
 SORTS = {
@@ -292,15 +293,31 @@ def member_votes(
 ) -> Page:
     """The member's voting record, newest first: every division held while they sat,
     `ballot` NULL where they did not vote, `dissent` where they voted against the majority
-    of their own party."""
+    of their own party.
+
+    From the divisions held in memory and one index scan of the member's ballots
+    (openpolicy.queries.record); a member added since the reference tables were read goes
+    through the SQL record query."""
+    known = reference(conn)
+    member = known.members.get(member_id)
+    if member is not None:
+        rows = record_page(conn, known, member, member_id, page, session)
+    else:
+        rows = record_rows_sql(conn, member_id, page, session)
+    return make_page(rows, page, len(VOTE_RECORD_FIELDS), len(VOTE_RECORD_FIELDS) + 1)
+
+
+def record_rows_sql(
+    conn: Connection, member_id: int, page: PageRequest, session: int | None = None
+) -> list[Row]:
+    """The same rows as `record.record_page`, from SQL alone (and the reference's terms)."""
     terms = _member_terms(conn, member_id)
     after, order, cursor_params, _sort = keyset(page, "v.id", RECORD_SORT)
     in_session = sql.SQL("v.session_id = %s") if session is not None else sql.SQL("TRUE")
     query, leading = _record_query(terms, sql.SQL("{s} AND {a}").format(s=in_session, a=after))
     statement = sql.SQL("{q} {o} LIMIT %s").format(q=query, o=order)
     params = _record_params(leading, member_id, session)
-    rows = fetch_all(conn, statement, [*params, *cursor_params, page.limit + 1])
-    return make_page(rows, page, len(VOTE_RECORD_FIELDS), len(VOTE_RECORD_FIELDS) + 1)
+    return fetch_all(conn, statement, [*params, *cursor_params, page.limit + 1])
 
 
 def export_member_votes(

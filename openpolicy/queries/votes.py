@@ -93,8 +93,8 @@ def list_votes(conn: Connection, filters: VoteFilters, page: PageRequest) -> Pag
     return fetch_list_page(
         conn,
         page,
-        select=sql.SQL(_SELECT),
-        from_=sql.SQL(_FROM),
+        select=_SELECT,
+        from_=_FROM,
         where=_where(conn, filters),
         id_column="v.id",
         default_sort=DEFAULT_SORT,

@@ -174,3 +174,53 @@ def test_voting_record_csv(client: httpx.Client) -> None:
     member_id = aboultaif(client)["id"]
     response = client.get(f"/api/v1/members/{member_id}/votes?format=csv&fields=number,ballot")
     assert response.text.splitlines()[:2] == ["number,ballot", "69,yea"]
+
+
+def test_in_memory_record_equals_the_sql_record(
+    client: httpx.Client,
+    sql: psycopg.Connection[Any],
+    dissent_and_absence: tuple[int, int],
+) -> None:
+    """The voting record built from in-memory divisions (queries.record) and the SQL record
+    query give the same rows: every member with ballots, both orders, pages joined by
+    cursors, and a session filter; the fixture adds a dissent and an absence."""
+    from openpolicy.queries import members
+    from openpolicy.queries._sql import PageRequest, decode_cursor, make_page
+    from openpolicy.queries.record import record_page
+    from openpolicy.queries.reference import reference
+
+    ids = [int(r[0]) for r in sql.execute("SELECT DISTINCT member_id FROM member_terms")]
+    assert len(ids) > 300
+    session_43_2 = sql.execute(
+        "SELECT id FROM parliamentary_sessions WHERE code = '43-2'"
+    ).fetchone()
+    assert session_43_2 is not None
+    known = reference(sql)
+    compared = dissents = absences = 0
+    for member_id in ids:
+        member = known.members[member_id]
+        for descending, limit, session in (
+            (True, 500, None),
+            (False, 7, None),
+            (True, 3, session_43_2[0]),
+        ):
+            page = PageRequest(limit=limit, sort=members.RECORD_SORT, descending=descending)
+            for _ in range(3):  # up to three pages, following the cursors
+                fast = record_page(sql, known, member, member_id, page, session)
+                slow = members.record_rows_sql(sql, member_id, page, session)
+                assert fast == slow, (member_id, descending, limit, session)
+                compared += len(fast)
+                dissents += sum(1 for r in fast if r[10] is True)
+                absences += sum(1 for r in fast if r[7] is None)
+                cursor = make_page(fast, page, 11, 12).next_cursor
+                if cursor is None:
+                    break
+                page = PageRequest(
+                    limit=limit,
+                    sort=members.RECORD_SORT,
+                    descending=descending,
+                    cursor=decode_cursor(cursor),
+                )
+    assert compared > 900  # the sample: division 69 for 43rd-Parliament members, and more
+    assert dissents >= 1
+    assert absences >= 1
