@@ -124,7 +124,7 @@ class ApiGate:
                 await self.app(scope, receive, send_with_headers)
                 return
             app_state = scope["app"].state if "app" in scope else None
-            maintenance = self._maintenance(app_state)
+            maintenance = await self._maintenance(app_state)
             if maintenance is not None and not path.startswith(OPEN_IN_MAINTENANCE):
                 await self._maintenance_response(scope, receive, send_with_headers, maintenance)
                 return
@@ -195,11 +195,11 @@ class ApiGate:
         client = scope.get("client")
         return str(client[0]) if client else "unknown"
 
-    def _maintenance(self, app_state: Any) -> Any:
+    async def _maintenance(self, app_state: Any) -> Any:
         reader = getattr(app_state, "maintenance", None)
         if reader is None:
             return None
-        status = reader.current()
+        status = await reader.current_async()  # never a database read on the event loop
         return status if status.enabled else None
 
     async def _maintenance_response(

@@ -9,6 +9,7 @@ without a query per request. `MAINTENANCE_MODE=true` forces it on regardless of 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -134,6 +136,7 @@ class MaintenanceReader:
         self._lock = threading.Lock()
         self._value: MaintenanceStatus = OFF
         self._read_at = float("-inf")
+        self._refresh: asyncio.Task[MaintenanceStatus] | None = None
 
     def current(self) -> MaintenanceStatus:
         """The switch as of at most `ttl` seconds ago; on a database error the last value."""
@@ -152,6 +155,20 @@ class MaintenanceReader:
                 pass  # keep serving the last known state; /health reports the database
             self._read_at = time.monotonic()
             return self._value
+
+    async def current_async(self) -> MaintenanceStatus:
+        """`current()` for the event loop, which must never wait on the database: a stale
+        value is refreshed in a worker thread while requests keep the last one (still within
+        the two seconds); only the very first read is waited for."""
+        if self.forced or time.monotonic() - self._read_at < self.ttl:
+            return self.current()
+        if self._read_at == float("-inf"):
+            return await anyio.to_thread.run_sync(self.current)
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.get_running_loop().create_task(
+                anyio.to_thread.run_sync(self.current)
+            )
+        return self._value
 
     def invalidate(self) -> None:
         self._read_at = float("-inf")

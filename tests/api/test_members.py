@@ -224,3 +224,30 @@ def test_in_memory_record_equals_the_sql_record(
     assert compared > 900  # the sample: division 69 for 43rd-Parliament members, and more
     assert dissents >= 1
     assert absences >= 1
+
+
+def test_concurrent_requests_while_the_reference_reloads(
+    client: httpx.Client, sql: psycopg.Connection[Any]
+) -> None:
+    """Requests share one event loop and suspend inside the query functions (greenlets):
+    a burst arriving just after the data version moved, while the in-memory reference and
+    divisions reload, must all be answered. (A blocking lock held by a suspended request
+    used to stop the loop for good.)"""
+    import asyncio
+
+    ids = [
+        int(r[0])
+        for r in sql.execute(
+            "SELECT DISTINCT member_id FROM ballots ORDER BY member_id LIMIT 20"
+        ).fetchall()
+    ]
+    bump(sql, client)
+    paths = [f"/api/v1/members/{i}/votes?limit=5" for i in ids] + ["/api/v1/votes/43-2/69"] * 10
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=str(client.base_url), timeout=20) as http:
+            return list(await asyncio.gather(*(http.get(path) for path in paths)))
+
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * len(paths)
+    assert all(r.headers["x-cache"] == "miss" for r in responses[:20])

@@ -71,6 +71,33 @@ def test_reader_caches_and_the_setting_forces(ops_env: OpsEnv) -> None:
     engine.dispose()
 
 
+def test_event_loop_reader_serves_the_last_value_while_it_refreshes(ops_env: OpsEnv) -> None:
+    """The API gate asks on the event loop: the first read is awaited, later stale values
+    are refreshed in a worker thread while requests get the last one at once."""
+    import asyncio
+
+    engine = create_engine(ops_env.url, poolclass=NullPool)
+    reader = MaintenanceReader(engine, Settings(database_url=ops_env.url_string), ttl=0.0)
+    ops_env.sql("UPDATE maintenance SET enabled = false")
+
+    async def scenario() -> list[bool]:
+        seen = [(await reader.current_async()).enabled]  # first read: waited for
+        ops_env.sql(
+            "INSERT INTO maintenance (id, enabled, message) VALUES (1, true, 'x')"
+            " ON CONFLICT (id) DO UPDATE SET enabled = true"
+        )
+        seen.append((await reader.current_async()).enabled)  # stale, refresh started
+        refresh = reader._refresh
+        assert refresh is not None
+        await refresh
+        seen.append(reader._value.enabled)  # what the background refresh read
+        return seen
+
+    assert asyncio.run(scenario()) == [False, False, True]
+    ops_env.sql("UPDATE maintenance SET enabled = false")
+    engine.dispose()
+
+
 def test_notices_go_to_email_and_webhook(
     ops_env: OpsEnv,
     smtp_server: SmtpServer,
