@@ -72,6 +72,19 @@ def _ping_if_idle(conn: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
+def _pool_options(settings: Settings, url: URL) -> dict[str, Any]:
+    """What both read pools share: sizing from Settings and the connections' options."""
+    return {
+        "conninfo": conninfo(url),
+        "min_size": min(settings.db_pool_size, 4),
+        "max_size": settings.db_pool_size + settings.db_max_overflow,
+        "timeout": settings.db_pool_timeout_seconds,
+        "max_lifetime": float(max(settings.db_pool_recycle_seconds, 60)),
+        "kwargs": _connection_kwargs(settings),
+        "open": False,
+    }
+
+
 def _connection_kwargs(settings: Settings) -> dict[str, Any]:
     return {
         "autocommit": True,
@@ -85,17 +98,11 @@ def _connection_kwargs(settings: Settings) -> dict[str, Any]:
 def create_read_pool(settings: Settings, url: URL, *, open_now: bool = True) -> ConnectionPool:
     """A pool sized like the engine's (pool size, overflow, timeout, recycle from Settings):
     the threads of the web site, exports, key checks and the audit trail."""
-    pool = ConnectionPool(
-        conninfo(url),
-        min_size=min(settings.db_pool_size, 4),
-        max_size=settings.db_pool_size + settings.db_max_overflow,
-        timeout=settings.db_pool_timeout_seconds,
-        max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
-        kwargs=_connection_kwargs(settings),
+    pool: ConnectionPool = ConnectionPool(
+        **_pool_options(settings, url),
         configure=_configure,
         check=_ping_if_idle if settings.db_pool_pre_ping else None,
         name="openpolicy-api",
-        open=False,
     )
     if open_now:
         pool.open(wait=False)
@@ -111,13 +118,7 @@ def create_async_read_pool(settings: Settings, url: URL) -> AsyncConnectionPool:
     """The API's JSON endpoints: the same sizing, connections used from the event loop
     (openpolicy.api.green). Opened in the app's lifespan, which runs in that loop."""
     return AsyncConnectionPool(
-        conninfo(url),
-        min_size=min(settings.db_pool_size, 4),
-        max_size=settings.db_pool_size + settings.db_max_overflow,
-        timeout=settings.db_pool_timeout_seconds,
-        max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
-        kwargs=_connection_kwargs(settings),
+        **_pool_options(settings, url),
         check=_ping_if_idle_async if settings.db_pool_pre_ping else None,
         name="openpolicy-api-async",
-        open=False,
     )

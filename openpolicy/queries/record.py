@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from openpolicy.errors import BadRequestError
 from openpolicy.queries._sql import Connection, PageRequest, Row, fetch_all
-from openpolicy.queries.freshness import current_data_version
-from openpolicy.queries.reference import Member, Reference, request_version
+from openpolicy.queries.reference import Member, PerVersion, Reference
 
 # (date, id, session code, number, subject EN, subject FR, result, bill number, session id)
 Division = tuple[dt.date, int, str, int, str | None, str | None, str, str | None, int]
@@ -41,31 +39,9 @@ class Divisions:
     heads: dict[int, tuple[str, int, dt.date, str | None, str | None, str, str | None]]
 
 
-_lock = threading.Lock()
-_current: Divisions | None = None
-
-
 def divisions(conn: Connection) -> Divisions:
     """The divisions of the current data version (read again when it moves)."""
-    global _current
-    version = request_version.get()
-    if version is None:
-        version, _changed = current_data_version(conn)
-    cached = _current
-    if cached is not None and cached.version == version:
-        return cached
-    # Never wait for the lock (see openpolicy.api.green): whoever finds it taken reads
-    # its own copy instead.
-    if not _lock.acquire(blocking=False):
-        return _load(conn, version)
-    try:
-        cached = _current
-        if cached is not None and cached.version == version:
-            return cached
-        _current = _load(conn, version)
-        return _current
-    finally:
-        _lock.release()
+    return _divisions.get(conn)
 
 
 def _load(conn: Connection, version: int) -> Divisions:
@@ -200,3 +176,6 @@ def _dissent(value: str | None, majority: str | None) -> bool | None:
     if value is None:
         return None
     return value != majority
+
+
+_divisions = PerVersion(_load)

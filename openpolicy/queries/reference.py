@@ -12,10 +12,14 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from openpolicy.queries._sql import Connection, fetch_all
 from openpolicy.queries.freshness import current_data_version
+
+T = TypeVar("T")
 
 # The data version this request already read (set by the API per request): saves a round
 # trip. Outside a request the version is read from the database.
@@ -48,32 +52,42 @@ class Reference:
     sessions: dict[int, str]  # id -> "45-1"
 
 
-_lock = threading.Lock()
-_current: Reference | None = None
+class PerVersion(Generic[T]):
+    """A value read from the database once per data version, shared by every request of
+    the process until the version moves.
+
+    Never waits for its lock: in the API a request holding it may be suspended in a
+    greenlet on this very thread (openpolicy.api.green). Whoever finds it taken reads its
+    own copy instead."""
+
+    def __init__(self, load: Callable[[Connection, int], T]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._current: tuple[int, T] | None = None
+
+    def get(self, conn: Connection) -> T:
+        version = request_version.get()
+        if version is None:
+            version, _changed = current_data_version(conn)
+        cached = self._current
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if not self._lock.acquire(blocking=False):
+            return self._load(conn, version)
+        try:
+            cached = self._current
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            value = self._load(conn, version)
+            self._current = (version, value)
+            return value
+        finally:
+            self._lock.release()
 
 
 def reference(conn: Connection) -> Reference:
     """The reference data of the current data version (read again when it moves)."""
-    global _current
-    version = request_version.get()
-    if version is None:
-        version, _changed = current_data_version(conn)
-    cached = _current
-    if cached is not None and cached.version == version:
-        return cached
-    # Never wait for the lock: in the API a request holding it may be suspended in a
-    # greenlet on this very thread (openpolicy.api.green). Whoever finds it taken reads
-    # its own copy instead.
-    if not _lock.acquire(blocking=False):
-        return _load(conn, version)
-    try:
-        cached = _current
-        if cached is not None and cached.version == version:
-            return cached
-        _current = _load(conn, version)
-        return _current
-    finally:
-        _lock.release()
+    return _reference.get(conn)
 
 
 def _load(conn: Connection, version: int) -> Reference:
@@ -99,3 +113,6 @@ def _load(conn: Connection, version: int) -> Reference:
         row[0]: row[1] for row in fetch_all(conn, "SELECT id, code FROM parliamentary_sessions")
     }
     return Reference(version, members, parties, constituencies, sessions)
+
+
+_reference = PerVersion(_load)
