@@ -9,12 +9,15 @@ moves, so it is never older than the data it labels.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 from openpolicy.queries._sql import Connection, fetch_all
 from openpolicy.queries.freshness import current_data_version
@@ -56,14 +59,16 @@ class PerVersion(Generic[T]):
     """A value read from the database once per data version, shared by every request of
     the process until the version moves.
 
-    Never waits for its lock: in the API a request holding it may be suspended in a
-    greenlet on this very thread (openpolicy.api.green). Whoever finds it taken reads its
-    own copy instead."""
+    Never blocks on its lock: in the API a request holding it may be suspended in a
+    greenlet on this very thread (openpolicy.api.green). A request of the same event loop
+    that finds it taken awaits the loader instead (one read after an ingest, not one per
+    request in flight); anyone else (a web thread, another loop) reads its own copy."""
 
     def __init__(self, load: Callable[[Connection, int], T]) -> None:
         self._load = load
         self._lock = threading.Lock()
         self._current: tuple[int, T] | None = None
+        self._loading: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
 
     def get(self, conn: Connection) -> T:
         version = request_version.get()
@@ -73,7 +78,16 @@ class PerVersion(Generic[T]):
         if cached is not None and cached[0] == version:
             return cached[1]
         if not self._lock.acquire(blocking=False):
+            loading = self._loading
+            if loading is not None and in_greenlet() and loading[0] is _running_loop():
+                await_only(loading[1].wait())
+                cached = self._current
+                if cached is not None and cached[0] == version:
+                    return cached[1]
             return self._load(conn, version)
+        loop = _running_loop() if in_greenlet() else None
+        loading = (loop, asyncio.Event()) if loop is not None else None
+        self._loading = loading
         try:
             cached = self._current
             if cached is not None and cached[0] == version:
@@ -82,7 +96,17 @@ class PerVersion(Generic[T]):
             self._current = (version, value)
             return value
         finally:
+            self._loading = None
             self._lock.release()
+            if loading is not None:
+                loading[1].set()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def reference(conn: Connection) -> Reference:

@@ -231,8 +231,8 @@ def test_concurrent_requests_while_the_reference_reloads(
 ) -> None:
     """Requests share one event loop and suspend inside the query functions (greenlets):
     a burst arriving just after the data version moved, while the in-memory reference and
-    divisions reload, must all be answered. (A blocking lock held by a suspended request
-    used to stop the loop for good.)"""
+    divisions reload, must all be answered (a blocking lock held by a suspended request
+    used to stop the loop for good), and read those tables once, not once per request."""
     import asyncio
 
     ids = [
@@ -251,3 +251,7 @@ def test_concurrent_requests_while_the_reference_reloads(
     responses = asyncio.run(burst())
     assert [r.status_code for r in responses] == [200] * len(paths)
     assert all(r.headers["x-cache"] == "miss" for r in responses[:20])
+    # Each answer sends one statement of its own; the tables were read by one request of
+    # the burst (at most two: the reference and the divisions), the others awaited it.
+    readers = [r for r in responses if queries(r) > 1]
+    assert 1 <= len(readers) <= 2, [queries(r) for r in responses]
