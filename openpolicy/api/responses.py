@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from operator import itemgetter
@@ -27,8 +27,16 @@ from starlette.responses import Response, StreamingResponse
 
 from openpolicy.api.cache import ResponseCache
 from openpolicy.api.green import run_queries
+from openpolicy.api.params import Parsed
 from openpolicy.api.version import VersionWatcher
-from openpolicy.queries._sql import Connection, Page, QueryStats, stream, track_queries
+from openpolicy.queries._sql import (
+    Connection,
+    Page,
+    PageRequest,
+    QueryStats,
+    stream,
+    track_queries,
+)
 from openpolicy.queries.freshness import current_data_version
 from openpolicy.queries.reference import request_version
 
@@ -197,6 +205,44 @@ def list_body(
     }
     pagination.update(page.extra)
     return {"data": data, "pagination": pagination}
+
+
+# Extra data per list item (`include=`): rows' ids (their last column) -> the item's value.
+Include = Callable[[Connection, list[int]], dict[int, Any]]
+
+
+async def serve_list(
+    request: Request,
+    params: Parsed,
+    resource: str,
+    all_fields: Sequence[str],
+    *,
+    page: Callable[[], PageRequest],
+    fetch: Callable[[Connection, PageRequest], Page],
+    statement: Callable[[Connection], tuple[sql.Composed, Sequence[Any]]],
+    includes: Mapping[str, Include] | None = None,
+) -> Response:
+    """A list endpoint: every match streamed as CSV or JSON Lines (`format`), or one page
+    with the selected `fields` and the requested `include`s."""
+    fields = select_fields(all_fields, params["fields"])
+    if params["format"] != "json":
+        return await export(request, params["format"], resource, fields, statement)
+    requested = params["include"] or ()
+    wanted = [(name, load) for name, load in (includes or {}).items() if name in requested]
+    page_request = page()
+
+    def build(conn: Connection) -> dict[str, Any]:
+        result = fetch(conn, page_request)
+        body = list_body(request, result, fields)
+        if wanted:
+            ids = [row[-1] for row in result.items]
+            for name, load in wanted:
+                extra = load(conn, ids)
+                for item, row_id in zip(body["data"], ids, strict=True):
+                    item[name] = extra[row_id]
+        return body
+
+    return await serve(request, build)
 
 
 def plain_list(values: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from openpolicy.api.params import (
     parse,
     sort_param,
 )
-from openpolicy.api.responses import export, list_body, select_fields, serve
+from openpolicy.api.responses import serve, serve_list
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.schemas import BillDetail, BillItem, DetailEnvelope, ListEnvelope
 from openpolicy.queries import bills
@@ -129,25 +129,16 @@ async def list_bills(request: Request) -> Response:
         updated_since=p["updated_since"],
         q=p["q"],
     )
-    fields = select_fields(bills.FIELDS, p["fields"])
-    if p["format"] != "json":
-        return await export(
-            request, p["format"], "bills", fields, lambda conn: bills.export_bills(conn, filters)
-        )
-    page = page_request(p, bills.SORTS)
-    with_stages = "stages" in (p["include"] or ())
-
-    def build(conn: Connection) -> dict[str, Any]:
-        result = bills.list_bills(conn, filters, page)
-        body = list_body(request, result, fields)
-        if with_stages:
-            ids = [row[-1] for row in result.items]
-            stages = _stages(conn, ids)
-            for item, bill_id in zip(body["data"], ids, strict=True):
-                item["stages"] = stages[bill_id]
-        return body
-
-    return await serve(request, build)
+    return await serve_list(
+        request,
+        p,
+        "bills",
+        bills.FIELDS,
+        page=lambda: page_request(p, bills.SORTS),
+        fetch=lambda conn, page: bills.list_bills(conn, filters, page),
+        statement=lambda conn: bills.export_bills(conn, filters),
+        includes={"stages": _stages},
+    )
 
 
 DETAIL_PARAMS: list[Param] = []

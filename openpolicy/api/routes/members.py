@@ -21,7 +21,7 @@ from openpolicy.api.params import (
     parse,
     sort_param,
 )
-from openpolicy.api.responses import export, list_body, select_fields, serve
+from openpolicy.api.responses import export, list_body, select_fields, serve, serve_list
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.schemas import (
     BillItem,
@@ -128,29 +128,16 @@ async def list_members(request: Request) -> Response:
         constituency=p["constituency"],
         name=p["name"],
     )
-    fields = select_fields(members.FIELDS, p["fields"])
-    if p["format"] != "json":
-        return await export(
-            request,
-            p["format"],
-            "members",
-            fields,
-            lambda conn: members.export_members(conn, filters),
-        )
-    page = page_request(p, members.SORTS)
-    with_terms = "terms" in (p["include"] or ())
-
-    def build(conn: Connection) -> dict[str, Any]:
-        result = members.list_members(conn, filters, page)
-        body = list_body(request, result, fields)
-        if with_terms:
-            ids = [row[-1] for row in result.items]
-            terms = _terms(conn, ids)
-            for item, member_id in zip(body["data"], ids, strict=True):
-                item["terms"] = terms[member_id]
-        return body
-
-    return await serve(request, build)
+    return await serve_list(
+        request,
+        p,
+        "members",
+        members.FIELDS,
+        page=lambda: page_request(p, members.SORTS),
+        fetch=lambda conn, page: members.list_members(conn, filters, page),
+        statement=lambda conn: members.export_members(conn, filters),
+        includes={"terms": _terms},
+    )
 
 
 @router.get(

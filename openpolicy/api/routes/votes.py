@@ -22,7 +22,7 @@ from openpolicy.api.params import (
     parse,
     sort_param,
 )
-from openpolicy.api.responses import export, list_body, select_fields, serve
+from openpolicy.api.responses import serve, serve_list
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.routes.bills import SESSION_PATH
 from openpolicy.api.schemas import BallotRow, DetailEnvelope, ListEnvelope, VoteDetail, VoteItem
@@ -108,25 +108,16 @@ async def list_votes(request: Request) -> Response:
         bill=p["bill"],
         subject=p["subject"],
     )
-    fields = select_fields(votes.FIELDS, p["fields"])
-    if p["format"] != "json":
-        return await export(
-            request, p["format"], "votes", fields, lambda conn: votes.export_votes(conn, filters)
-        )
-    page = page_request(p, votes.SORTS)
-    with_breakdown = "party_breakdown" in (p["include"] or ())
-
-    def build(conn: Connection) -> dict[str, Any]:
-        result = votes.list_votes(conn, filters, page)
-        body = list_body(request, result, fields)
-        if with_breakdown:
-            ids = [row[-1] for row in result.items]
-            breakdowns = _breakdowns(conn, ids)
-            for item, vote_id in zip(body["data"], ids, strict=True):
-                item["party_breakdown"] = breakdowns[vote_id]
-        return body
-
-    return await serve(request, build)
+    return await serve_list(
+        request,
+        p,
+        "votes",
+        votes.FIELDS,
+        page=lambda: page_request(p, votes.SORTS),
+        fetch=lambda conn, page: votes.list_votes(conn, filters, page),
+        statement=lambda conn: votes.export_votes(conn, filters),
+        includes={"party_breakdown": _breakdowns},
+    )
 
 
 @router.get(
@@ -187,16 +178,12 @@ async def list_ballots(request: Request) -> Response:
         party=p["party"],
         value=p["value"],
     )
-    fields = select_fields(votes.ALL_BALLOT_FIELDS, p["fields"])
-    if p["format"] != "json":
-        return await export(
-            request,
-            p["format"],
-            "ballots",
-            fields,
-            lambda conn: votes.export_ballots(conn, filters),
-        )
-    page = page_request(p, default=votes.BALLOT_ORDER)
-    return await serve(
-        request, lambda conn: list_body(request, votes.list_ballots(conn, filters, page), fields)
+    return await serve_list(
+        request,
+        p,
+        "ballots",
+        votes.ALL_BALLOT_FIELDS,
+        page=lambda: page_request(p, default=votes.BALLOT_ORDER),
+        fetch=lambda conn, page: votes.list_ballots(conn, filters, page),
+        statement=lambda conn: votes.export_ballots(conn, filters),
     )
