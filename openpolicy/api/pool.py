@@ -9,7 +9,7 @@ Prepared statements run a cached generic plan (`plan_cache_mode=force_generic_pl
 planning a list page or a detail page's joins took several times longer than running them
 (0.37 ms against 0.06 ms for a page of bills), and PostgreSQL's own choice keeps planning
 any statement with a LIMIT parameter. Searches switch to per-call plans for their own
-statements (`openpolicy.queries.search.planned_per_call`): their best plan depends on each
+statements (`openpolicy.queries._sql.planned_per_call`): their best plan depends on each
 word's frequency.
 """
 

@@ -143,8 +143,9 @@ def planned_per_call(
     """Plan this query function's statements for their own parameters, never from a cached
     generic plan (the API's connections default to generic plans, openpolicy.api.pool).
 
-    For the few whose best plan depends on the values: a search word's frequency, the date
-    span of a member's terms. RESET returns the connection to its own default."""
+    For statements whose best plan depends on the values, such as a search word's
+    frequency (openpolicy.queries.search). RESET returns the connection to its own
+    default."""
 
     @functools.wraps(query)
     def planned(conn: Connection, /, *args: P.args, **kwargs: P.kwargs) -> T:
