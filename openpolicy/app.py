@@ -101,6 +101,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return problem_response(error, request.url.path)
 
 
+GC_THRESHOLDS = (10_000, 50, 100)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app. The engine is created in the lifespan unless one is handed in."""
     settings = settings or get_settings()
@@ -118,9 +121,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # about a tenth of a detail request's CPU time spent in the collector).
         gc.collect()
         gc.freeze()
+        # Serving a request leaves no reference cycles (tests/api/test_no_cycles.py), so
+        # the collector has nothing to find among a request's objects: at the default
+        # threshold of 700 it walked the objects of requests in flight hundreds of times a
+        # second, about 5 % of the CPU with pauses of several ms (bench/api.py's tail).
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
         try:
             yield
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()  # an app built again in this process (tests) leaves nothing behind
             await close_api(app)
             stop_api(app)

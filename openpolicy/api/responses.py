@@ -130,7 +130,9 @@ async def serve(request: Request, build: Callable[[Connection], Any]) -> Respons
         await api.cache.set(cache_key, body)
     headers["Server-Timing"] = server_timing(stats, outcome)
     headers["X-Cache"] = outcome
-    request.scope.setdefault("state", {})["openpolicy_queries"] = stats.count
+    state = request.scope.setdefault("state", {})
+    state["openpolicy_queries"] = stats.count
+    state["openpolicy_db_ms"] = round(stats.seconds * 1000, 3)
     return Response(body, media_type=JSON, headers=headers)
 
 

@@ -118,8 +118,8 @@ def fetch_all(
     *,
     prepare: bool | None = None,
 ) -> list[Row]:
-    """`prepare=False` plans the statement for these parameters alone (never a cached
-    generic plan); None lets the connection prepare it from its threshold."""
+    """`prepare=False` never keeps the statement (one-off text, such as a statement with
+    its values as literals); None lets the connection prepare it from its threshold."""
     return conn.execute(query, params, prepare=prepare).fetchall()
 
 

@@ -21,6 +21,11 @@ Why it is shaped like this (figures in bench/api.py's report):
 * Hit counts are exact when the search saw every match anyway, and otherwise a lower bound
   (`total_relation: "gte"`) with the statistics' estimate beside it: counting every match of
   a common word would cost many times the search itself.
+* A window's statement carries its values as literals and is never prepared: PostgreSQL
+  plans it for this word and these sittings (the API's connections otherwise run cached
+  generic plans), without the two round trips of switching the connection's plan mode.
+  The page's rows and snippets are one prepared statement whose plan never changes, and a
+  query's parse is kept in memory (it depends only on the text search configuration).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
@@ -58,6 +64,7 @@ GIN_TID_US = 0.34
 HEAP_ROW_US = 1.0
 HEADLINE = "MaxWords=24, MinWords=8, StartSel=<mark>, StopSel=</mark>"
 STATS_SECONDS = 600.0
+PARSED_KEPT = 4096  # distinct (configuration, q) parses kept in memory
 
 
 @dataclass
@@ -176,70 +183,94 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'(?::[A-Z*]+)?|<->|<\d+>|[&|!()]")
 def estimate_share(tsquery: str, shares: dict[str, float], floor: float) -> float:
     """The share of speeches a tsquery matches, from lexeme frequencies (AND: the rarest,
     OR: the sum, NOT and phrase as their parts): what the planner estimates, for free."""
-    tokens = _TOKEN.findall(tsquery)
-    position = 0
-
-    def peek() -> str | None:
-        return tokens[position] if position < len(tokens) else None
-
-    def take() -> str:
-        nonlocal position
-        position += 1
-        return str(tokens[position - 1])
-
-    def primary() -> float:
-        token = take()
-        if token == "(":
-            value = disjunction()
-            if peek() == ")":
-                take()
-            return value
-        if token == "!":
-            primary()
-            return 1.0
-        lexeme = token.split("'")[1].replace("''", "'") if token.startswith("'") else ""
-        return shares.get(lexeme, floor)
-
-    def phrase() -> float:
-        value = primary()
-        while peek() == "<->" or (peek() or "").startswith("<"):
-            take()
-            value = min(value, primary()) / 2  # words side by side: rarer than either
-        return value
-
-    def conjunction() -> float:
-        value = phrase()
-        while peek() == "&":
-            take()
-            value = min(value, phrase())
-        return value
-
-    def disjunction() -> float:
-        value = conjunction()
-        while peek() == "|":
-            take()
-            value = min(1.0, value + conjunction())
-        return value
-
     try:
-        return max(min(disjunction(), 1.0), 0.0)
+        return max(min(_ShareEstimate(tsquery, shares, floor).disjunction(), 1.0), 0.0)
     except IndexError:
         return floor
 
 
+class _ShareEstimate:
+    """A recursive-descent walk of a tsquery's text. A class rather than nested functions:
+    closures that call each other form reference cycles, garbage only the cyclic collector
+    frees (its pauses showed in the API's tail latency)."""
+
+    def __init__(self, tsquery: str, shares: dict[str, float], floor: float) -> None:
+        self.tokens: list[str] = _TOKEN.findall(tsquery)
+        self.position = 0
+        self.shares = shares
+        self.floor = floor
+
+    def peek(self) -> str | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self) -> str:
+        self.position += 1
+        return str(self.tokens[self.position - 1])
+
+    def primary(self) -> float:
+        token = self.take()
+        if token == "(":
+            value = self.disjunction()
+            if self.peek() == ")":
+                self.take()
+            return value
+        if token == "!":
+            self.primary()
+            return 1.0
+        lexeme = token.split("'")[1].replace("''", "'") if token.startswith("'") else ""
+        return self.shares.get(lexeme, self.floor)
+
+    def phrase(self) -> float:
+        value = self.primary()
+        while (self.peek() or "").startswith("<"):
+            self.take()
+            value = min(value, self.primary()) / 2  # words side by side: rarer than either
+        return value
+
+    def conjunction(self) -> float:
+        value = self.phrase()
+        while self.peek() == "&":
+            self.take()
+            value = min(value, self.phrase())
+        return value
+
+    def disjunction(self) -> float:
+        value = self.conjunction()
+        while self.peek() == "|":
+            self.take()
+            value = min(1.0, value + self.conjunction())
+        return value
+
+
+_parsed: OrderedDict[tuple[str, str], str] = OrderedDict()
+_parsed_lock = threading.Lock()  # held for dictionary operations only, never across a query
+
+
 def _tsquery(conn: Connection, config: LiteralString, q: str) -> str:
-    """The parsed query as text (reused as a literal); an empty parse is a 400."""
-    row = fetch_one(conn, "SELECT websearch_to_tsquery(%s::regconfig, %s)::text", (config, q))
-    parsed = row[0] if row else ""
+    """The parsed query as text (reused as a literal); an empty parse is a 400.
+
+    Parses are kept (least recently used out): a parse depends only on the text search
+    configuration, which changes with a migration and a restart, never with the data."""
+    key = (config, q)
+    with _parsed_lock:
+        parsed = _parsed.get(key)
+        if parsed is not None:
+            _parsed.move_to_end(key)
+    if parsed is None:
+        row = fetch_one(conn, "SELECT websearch_to_tsquery(%s::regconfig, %s)::text", (config, q))
+        parsed = str(row[0]) if row and row[0] else ""
+        with _parsed_lock:
+            _parsed[key] = parsed
+            while len(_parsed) > PARSED_KEPT:
+                _parsed.popitem(last=False)
     if not parsed:
         raise BadRequestError(
             f"q: {q!r} has no searchable words in {config} (only stop words or punctuation)",
             parameter="q",
         )
-    return str(parsed)
+    return parsed
 
 
-@planned_per_call
 def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
     """Speeches matching `q`, newest first or ranked, with highlighted snippets."""
     config = CONFIGS[search.lang]
@@ -267,21 +298,20 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
     if cursor_key is not None:
         sittings = [s for s in sittings if s[1] <= cursor_key[0]]
 
+    # Values are literals in the window statements (planned for them, never prepared).
     extra: sql.Composable = sql.SQL("")
-    extra_params: list[Any] = []
     share_factor = 1.0
     if search.member is not None:
-        extra = sql.SQL(" AND s.member_id = %s")
-        extra_params.append(search.member)
+        extra = sql.SQL(" AND s.member_id = {m}").format(m=sql.Literal(int(search.member)))
         share_factor = 0.002  # one member's share of the speeches
     if search.party:
         extra = sql.SQL(
             "{e} AND s.party_abbreviation IN (SELECT abbreviation FROM parties"
-            " WHERE lower(short_name_en) = lower(%s) OR lower(abbreviation) = lower(%s)"
-            " OR lower(short_name_fr) = lower(%s))"
-        ).format(e=extra)
-        extra_params += [search.party, search.party, search.party]
+            " WHERE lower(short_name_en) = lower({p}) OR lower(abbreviation) = lower({p})"
+            " OR lower(short_name_fr) = lower({p}))"
+        ).format(e=extra, p=sql.Literal(search.party))
         share_factor *= 0.3
+    query_literal = sql.Literal(tsquery)
 
     per_sitting = known.speeches / max(len(known.sittings), 1)
     shares, floor = known.frequencies.get(column, ({}, 0.001))
@@ -289,7 +319,9 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
     in_scope = share * per_sitting * len(sittings)
     wanted = search.limit + 1 if newest else RELEVANCE_CANDIDATES
     rank_sql: sql.Composable = (
-        sql.SQL("0::real") if newest else sql.SQL("ts_rank(tsv, %s::tsquery)")
+        sql.SQL("0::real")
+        if newest
+        else sql.SQL("ts_rank(tsv, {q}::tsquery)").format(q=query_literal)
     )
     scope = {s[0] for s in sittings}
 
@@ -310,33 +342,31 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
         scan_cost = window_rows * SCAN_ROW_US
         gin_cost = share * known.speeches * GIN_TID_US + rate * len(chunk) * HEAP_ROW_US
         scan = not alone and scan_cost <= gin_cost
-        params: list[Any] = [] if newest else [tsquery]
         restrict: sql.Composable = sql.SQL("TRUE")
         if not alone:
-            restrict = sql.SQL("s.debate_id = ANY(%s::int[])")
-            params.append([c[0] for c in chunk])
-        params += extra_params
-        params.append(tsquery)
+            restrict = sql.SQL("s.debate_id = ANY({ids}::int[])").format(
+                ids=sql.Literal([c[0] for c in chunk])
+            )
         if scan:
             # Read the window's speeches by sitting and test each tsvector (OFFSET 0 keeps
             # the GIN index out): bounded by the window, however common the word.
             template: LiteralString = (
                 "SELECT id, debate_id, {rank} FROM (SELECT s.id, s.debate_id, s.{col} AS tsv"
                 " FROM speeches s WHERE {restrict}{extra} OFFSET 0) w"
-                " WHERE tsv @@ %s::tsquery"
+                " WHERE tsv @@ {q}::tsquery"
             )
         else:
             template = (
                 "SELECT id, debate_id, {rank} FROM (SELECT s.id, s.debate_id, s.{col} AS tsv"
-                " FROM speeches s WHERE {restrict}{extra} AND s.{col} @@ %s::tsquery) w"
+                " FROM speeches s WHERE {restrict}{extra} AND s.{col} @@ {q}::tsquery) w"
             )
         plans.append("alone" if alone else "scan" if scan else "gin")
         rows = fetch_all(
             conn,
             sql.SQL(template).format(
-                rank=rank_sql, col=sql.SQL(column), restrict=restrict, extra=extra
+                rank=rank_sql, col=sql.SQL(column), restrict=restrict, extra=extra, q=query_literal
             ),
-            params,
+            prepare=False,
         )
         if alone:
             later = {c[0] for c in chunk}
