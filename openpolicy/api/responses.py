@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -64,9 +65,11 @@ def canonical_key(request: Request) -> str:
     """Path plus the query in sorted order: `?b=1&a=2` and `?a=2&b=1` share one entry."""
     items = sorted(request.query_params.multi_items())
     query = "&".join(f"{k}={v}" for k, v in items)
-    return f"{request.url.path}?{query}"
+    # The scope's path, not `request.url.path`: building the URL object cost more than this.
+    return f"{request.scope['path']}?{query}"
 
 
+@functools.lru_cache(maxsize=16)  # one data version's time, asked on every request
 def _http_date(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
