@@ -541,6 +541,7 @@ def generate(conn: psycopg.Connection[Any], speeches: int, seed: int = 20261127)
             LEFT JOIN elected_members m ON m.id = r.member_id
             LEFT JOIN parties p ON p.id = r.party_id
             WHERE d.session_id = %s
+            ORDER BY d.id, g.seq  -- a sitting's speeches together, as ingest writes them
             """,
             (
                 per_debate,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -118,3 +119,53 @@ def test_natural_keys_and_lookup_indexes_exist(engine: object) -> None:
     assert {"votes", "elected_members", "parties"} <= fk_targets
     names = [fk["name"] for fk in inspector.get_foreign_keys("ballots")]
     assert "fk_ballots_vote_id_votes" in names  # the naming convention is applied
+
+
+def test_speech_tsvectors_stay_in_the_row(pg_cluster: embedded.EmbeddedCluster) -> None:
+    """0005: in a speech too long for one row, the tsvectors (all a search reads) stay in the
+    row and the texts leave it; at 0004 (PostgreSQL's default) a tsvector was moved out."""
+    engine = create_engine(fresh_database(pg_cluster, "migrations_storage"))
+    try:
+        schema.upgrade(engine)
+        with engine.begin() as conn:
+            session = conn.exec_driver_sql(
+                "INSERT INTO parliamentary_sessions (parliament, session, code)"
+                " VALUES (45, 1, '45-1') RETURNING id"
+            ).scalar_one()
+            debate = conn.exec_driver_sql(
+                "INSERT INTO debates (session_id, number, date) VALUES (%s, 1, '2025-06-02')"
+                " RETURNING id",
+                (session,),
+            ).scalar_one()
+        assert moved_out(engine, debate, 1) == {
+            "search_en": False,
+            "search_fr": False,
+            "text_en": True,
+            "text_fr": True,
+        }
+        schema.downgrade(engine, "0004")
+        assert moved_out(engine, debate, 2)["search_en"] is True
+    finally:
+        engine.dispose()
+
+
+def moved_out(engine: Any, debate: int, sequence: int) -> dict[str, bool]:
+    """Insert a speech of about 2.6 KB per language (a row over the 2 KB at which PostgreSQL
+    toasts) and tell which columns were moved out of the row to TOAST."""
+    text = " ".join(f"word{n} budget{n * 7} housing{n * 13}" for n in range(120))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO speeches (debate_id, sequence, text_en, text_fr, search_en,"
+            " search_fr) VALUES (%s, %s, %s, %s, to_tsvector('english', %s),"
+            " to_tsvector('french', %s))",
+            (debate, sequence, text, text, text, text),
+        )
+        row = conn.exec_driver_sql(
+            "SELECT pg_column_toast_chunk_id(search_en) IS NOT NULL,"
+            " pg_column_toast_chunk_id(search_fr) IS NOT NULL,"
+            " pg_column_toast_chunk_id(text_en) IS NOT NULL,"
+            " pg_column_toast_chunk_id(text_fr) IS NOT NULL"
+            " FROM speeches WHERE debate_id = %s AND sequence = %s",
+            (debate, sequence),
+        ).one()
+    return dict(zip(("search_en", "search_fr", "text_en", "text_fr"), row, strict=True))
