@@ -174,6 +174,7 @@ class ApiGate:
             status = outcome["status"]
             if self.settings.api_access_log:
                 route = scope.get("route")
+                state = scope.get("state", {})
                 access_log.info(
                     "request",
                     request_id=request_id,
@@ -185,8 +186,8 @@ class ApiGate:
                     client=self._client(scope),
                     key=key_info.prefix if key_info else None,
                     cache=outcome["cache"],
-                    queries=scope.get("state", {}).get("openpolicy_queries"),
-                    db_ms=scope.get("state", {}).get("openpolicy_db_ms"),
+                    queries=state.get("openpolicy_queries"),
+                    db_ms=state.get("openpolicy_db_ms"),
                 )
 
     # --- pieces -------------------------------------------------------------------------

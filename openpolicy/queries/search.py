@@ -35,7 +35,6 @@ import math
 import re
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
@@ -64,7 +63,7 @@ GIN_TID_US = 0.34
 HEAP_ROW_US = 1.0
 HEADLINE = "MaxWords=24, MinWords=8, StartSel=<mark>, StopSel=</mark>"
 STATS_SECONDS = 600.0
-PARSED_KEPT = 4096  # distinct (configuration, q) parses kept in memory
+PARSED_KEPT = 4096  # distinct (configuration, q) parses kept before starting afresh
 
 
 @dataclass
@@ -242,27 +241,23 @@ class _ShareEstimate:
         return value
 
 
-_parsed: OrderedDict[tuple[str, str], str] = OrderedDict()
-_parsed_lock = threading.Lock()  # held for dictionary operations only, never across a query
+_parsed: dict[tuple[str, str], str] = {}
 
 
 def _tsquery(conn: Connection, config: LiteralString, q: str) -> str:
     """The parsed query as text (reused as a literal); an empty parse is a 400.
 
-    Parses are kept (least recently used out): a parse depends only on the text search
-    configuration, which changes with a migration and a restart, never with the data."""
+    Parses are kept, bounded like the list statements (openpolicy.queries._sql): a parse
+    depends only on the text search configuration, which changes with a migration and a
+    restart, never with the data."""
     key = (config, q)
-    with _parsed_lock:
-        parsed = _parsed.get(key)
-        if parsed is not None:
-            _parsed.move_to_end(key)
+    parsed = _parsed.get(key)
     if parsed is None:
         row = fetch_one(conn, "SELECT websearch_to_tsquery(%s::regconfig, %s)::text", (config, q))
         parsed = str(row[0]) if row and row[0] else ""
-        with _parsed_lock:
-            _parsed[key] = parsed
-            while len(_parsed) > PARSED_KEPT:
-                _parsed.popitem(last=False)
+        if len(_parsed) >= PARSED_KEPT:
+            _parsed.clear()
+        _parsed[key] = parsed
     if not parsed:
         raise BadRequestError(
             f"q: {q!r} has no searchable words in {config} (only stop words or punctuation)",
