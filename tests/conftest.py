@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session
 
 from openpolicy import embedded, schema
 from openpolicy.config import Settings
+from tests.support.offline import loopback_only
 from tests.support.services import RedisServer, redis_server
 
 TEST_DATABASE = "openpolicy_test"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_internet() -> Iterator[None]:
+    """No test reaches the internet (tests/support/offline.py)."""
+    with loopback_only():
+        yield
 
 
 @pytest.fixture(scope="session")
