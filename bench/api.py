@@ -16,7 +16,9 @@
    to the microsecond; kept-alive connections that have each served a request): p99
    against the endpoint's unloaded p50 over 500 sequential requests (its unloaded p99
    printed beside it), and errors. A probe of the machine's CPU steadiness is printed
-   first: on a shared VM the host's bursts show in every tail.
+   first, and the trivial endpoint runs first at half its own capacity, with no goal: on a
+   shared VM the host's bursts and wake-ups show in every tail, and that row shows how
+   much (bench/stalls.py measures the stalls themselves).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any
 
 from bench.generate import DATABASE, DEFAULT_DATA_DIR, connect, start_cluster
 from openpolicy.queries import _sql, search
+from openpolicy.queries.freshness import current_data_version
 from openpolicy.queries.reference import request_version
 
 WORK = Path("/tmp/openpolicy-bench")
@@ -181,8 +184,7 @@ def bench_search(repeat: int) -> SearchFigures:
     conn.prepare_threshold = 1  # as the API's pool: prepared statements, generic plans
     conn.execute("SET plan_cache_mode = force_generic_plan")
     # The API knows the data version from its LISTEN watcher, not from a read per request.
-    version_row = conn.execute("SELECT version FROM data_version WHERE id = 1").fetchone()
-    request_version.set(int(version_row[0]) if version_row else 0)
+    request_version.set(current_data_version(conn)[0])
     index = build_tantivy(conn)
     searcher = index.searcher()
     figures = SearchFigures()
