@@ -26,7 +26,10 @@ from openpolicy.errors import (
     OpenPolicyError,
     ServiceUnavailableError,
 )
-from openpolicy.ops import scraper_metrics
+from openpolicy.ops import (
+    backup_metrics,  # noqa: F401  (registers the backup-age scrape hook)
+    scraper_metrics,
+)
 from openpolicy.ops.health import HEALTHY, health_report
 from openpolicy.ops.metrics import HttpMetricsMiddleware, render_metrics
 

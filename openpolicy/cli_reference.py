@@ -8,16 +8,26 @@ import typer
 import typer.main
 
 
+def subcommands(command: Any) -> dict[str, Any] | None:
+    """A group's commands by name (lazy groups loaded), or None for a command."""
+    if not hasattr(command, "list_commands"):  # a command, not a group (typer vendors click)
+        return None
+    context = typer.Context(command, info_name=command.name)
+    found = {}
+    for name in command.list_commands(context):
+        sub = command.get_command(context, name)
+        if sub is not None and not getattr(sub, "hidden", False):
+            found[name] = sub
+    return found
+
+
 def _walk(command: Any, path: str) -> list[tuple[str, Any]]:
-    subcommands = getattr(command, "commands", None)  # a group (typer vendors click)
-    if not subcommands:
+    children = subcommands(command)
+    if not children:
         return [(path, command)]
     found: list[tuple[str, Any]] = []
-    for name in sorted(subcommands):
-        sub = subcommands[name]
-        if getattr(sub, "hidden", False):
-            continue
-        found.extend(_walk(sub, f"{path} {name}"))
+    for name in sorted(children):
+        found.extend(_walk(children[name], f"{path} {name}"))
     return found
 
 

@@ -22,11 +22,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
-
-from sqlalchemy.engine import URL
+from typing import TYPE_CHECKING, Any
 
 from openpolicy.errors import OpenPolicyError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 SUPERUSER = "postgres"
 HANDLE_LIST = ".handle_pids.json"
@@ -100,6 +101,8 @@ class EmbeddedCluster:
 
     def url(self, database: str = "postgres") -> URL:
         """SQLAlchemy URL of a database in this cluster, over its Unix socket."""
+        from sqlalchemy.engine import URL
+
         return URL.create(
             "postgresql+psycopg",
             username=SUPERUSER,

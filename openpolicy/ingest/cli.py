@@ -6,24 +6,20 @@ reported, not fatal), 1 when a document failed, 3 when a source is already runni
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from openpolicy.config import get_settings
-from openpolicy.ingest.plans import SOURCE_ORDER
-from openpolicy.ingest.runner import RunReport
+from openpolicy.cli_kit import command_group, current_settings, echo_json, stderr, stdout
 
-app = typer.Typer(
-    help="Ingest: run sources now, load the bundled sample, show each source's state.",
-    no_args_is_help=True,
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from openpolicy.ingest.runner import RunReport
+
+app = command_group(
+    help="Ingest: run sources now, load the bundled sample, show each source's state."
 )
-console = Console(stderr=True)
-out = Console()
 
 ForceFlag = Annotated[
     bool, typer.Option("--force", help="Re-import documents even if their hash is unchanged.")
@@ -33,21 +29,30 @@ ForceFlag = Annotated[
 def _database() -> Any:
     from openpolicy.db import database_url
 
-    return database_url(get_settings())
+    return database_url(current_settings())
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=stderr(),
         transient=False,
     )
 
 
 def _print_report(report: RunReport) -> None:
+    console = stderr()
     counts = report.counts
     if report.status == "busy":
         console.print(f"[yellow]{report.source}: already running elsewhere; not started[/yellow]")
@@ -90,7 +95,7 @@ def _run_many(names: list[str], *, force: bool, sample: bool) -> list[RunReport]
     from openpolicy.ingest.runner import run_source
     from openpolicy.ingest.sample import load_sample
 
-    settings = get_settings()
+    settings = current_settings()
     database = _database()
     reports: list[RunReport] = []
     with _progress() as progress:
@@ -112,7 +117,8 @@ def _run_many(names: list[str], *, force: bool, sample: bool) -> list[RunReport]
 @app.command("run")
 def run(
     names: Annotated[
-        list[str], typer.Argument(help=f"Sources to run: {', '.join(SOURCE_ORDER)}, or all.")
+        list[str],
+        typer.Argument(help="Sources to run (`openpolicy sources list` names them), or all."),
     ],
     force: ForceFlag = False,
     sample: Annotated[
@@ -120,10 +126,12 @@ def run(
     ] = False,
 ) -> None:
     """Run sources now (in dependency order), with a progress bar and a summary."""
+    from openpolicy.ingest.plans import SOURCE_ORDER
+
     wanted = list(SOURCE_ORDER) if "all" in names else names
     unknown = [name for name in wanted if name not in SOURCE_ORDER]
     if unknown:
-        console.print(
+        stderr().print(
             f"[red]error:[/red] unknown source {', '.join(unknown)};"
             f" expected {', '.join(SOURCE_ORDER)} or all"
         )
@@ -138,6 +146,8 @@ def run(
 @app.command("sample")
 def sample(force: ForceFlag = False) -> None:
     """Load the bundled sample (real captures) offline: members, bills, a division, Hansard."""
+    from openpolicy.ingest.plans import SOURCE_ORDER
+
     reports = _run_many(list(SOURCE_ORDER), force=force, sample=True)
     for report in reports:
         _print_report(report)
@@ -146,6 +156,7 @@ def sample(force: ForceFlag = False) -> None:
 
 def source_states(database: Any) -> list[dict[str, Any]]:
     """One row per source: what `ingest status` and the /status page show."""
+    from openpolicy.ingest.plans import SOURCE_ORDER
     from openpolicy.ingest.runner import connect
 
     with connect(database, "openpolicy-cli") as conn:
@@ -184,8 +195,10 @@ def status(
     """Each source: status, last run / success / update, counts, fidelity, last error."""
     states = source_states(_database())
     if as_json:
-        typer.echo(orjson.dumps(states, option=orjson.OPT_INDENT_2, default=str).decode())
+        echo_json(states)
         return
+    from rich.table import Table
+
     table = Table(title="Sources")
     for column in (
         "source",
@@ -216,4 +229,4 @@ def status(
             str(state.get("fidelity_failed", 0)),
             (state.get("last_error") or "")[:200],
         )
-    out.print(table)
+    stdout().print(table)

@@ -10,38 +10,27 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from openpolicy.config import Settings, get_settings
+from openpolicy.cli_kit import command_group, current_settings, echo_json, stderr, stdout
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from openpolicy.config import Settings
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
-backup_app = typer.Typer(
-    help="Backups: logical dumps, object storage, restores, point-in-time recovery.",
-    no_args_is_help=True,
+backup_app = command_group(
+    help="Backups: logical dumps, object storage, restores, point-in-time recovery."
 )
-pitr_app = typer.Typer(
-    help="Point-in-time recovery with PostgreSQL's continuous WAL archiving.",
-    no_args_is_help=True,
-)
+pitr_app = command_group(help="Point-in-time recovery with PostgreSQL's continuous WAL archiving.")
 backup_app.add_typer(pitr_app, name="pitr")
-dr_app = typer.Typer(help="Disaster recovery: drills and readiness.", no_args_is_help=True)
-maintenance_app = typer.Typer(
-    help="Maintenance mode (every replica within 2 s) and its notices.", no_args_is_help=True
-)
-incident_app = typer.Typer(
-    help="Incidents: open, update, resolve, communicate.", no_args_is_help=True
-)
-cache_app = typer.Typer(help="The shared Redis cache.", no_args_is_help=True)
+dr_app = command_group(help="Disaster recovery: drills and readiness.")
+maintenance_app = command_group(help="Maintenance mode (every replica within 2 s) and its notices.")
+incident_app = command_group(help="Incidents: open, update, resolve, communicate.")
+cache_app = command_group(help="The shared Redis cache.")
 
 
 class OutputFormat(StrEnum):
@@ -60,16 +49,15 @@ class Scenario(StrEnum):
     datacenter_failure = "datacenter-failure"
 
 
-def _echo_json(value: Any) -> None:
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode())
+_echo_json = echo_json
 
 
 def _say(message: str) -> None:
-    err_console.print(f"[dim]…[/dim] {message}", highlight=False)
+    stderr().print(f"[dim]…[/dim] {message}", highlight=False)
 
 
 def _settings() -> Settings:
-    return get_settings()
+    return current_settings()
 
 
 def _live_target(settings: Settings, target_url: str | None = None) -> Any:
@@ -177,6 +165,8 @@ def backup_list(
             {"dumps": [d.as_dict() for d in dumps], "base_backups": [b.as_dict() for b in bases]}
         )
         return
+    from rich.table import Table
+
     table = Table(title=f"Backups in {settings.backup_dir}")
     for column in ("file", "taken (UTC)", "age", "size", "verified"):
         table.add_column(column)
@@ -198,7 +188,7 @@ def backup_list(
             _size(base.size_bytes),
             "base backup",
         )
-    console.print(table)
+    stdout().print(table)
     if not dumps and not bases:
         typer.echo("no backups yet: run `openpolicy backup create`")
 
@@ -367,7 +357,7 @@ def backup_restore_point(
     entry = create_restore_point(_live_target(settings), name, settings.backup_dir)
     typer.echo(f"restore point {entry['name']!r} at WAL {entry['lsn']} ({entry['created_at']})")
     if not entry["archiving"]:
-        err_console.print(
+        stderr().print(
             "[yellow]warning:[/yellow] WAL archiving is off, so this point cannot be recovered "
             "to: run `openpolicy backup pitr enable`"
         )
@@ -389,7 +379,7 @@ def pitr_enable(as_json: JsonFlag = False) -> None:
     if result.restarted:
         typer.echo("the embedded server was restarted to apply archive_mode")
     if result.restart_needed:
-        err_console.print(
+        stderr().print(
             "[yellow]restart PostgreSQL now[/yellow]: archive_mode only changes at server start"
         )
 
@@ -404,10 +394,12 @@ def pitr_status(as_json: JsonFlag = False) -> None:
     if as_json:
         _echo_json(values)
         return
+    from rich.table import Table
+
     table = Table(title="WAL archiving", show_header=False)
     for key, value in values.items():
         table.add_row(key, "" if value is None else str(value))
-    console.print(table)
+    stdout().print(table)
 
 
 @pitr_app.command("restore")
@@ -442,133 +434,6 @@ def pitr_restore(
         f"{report.total_seconds:.1f} s ({steps})"
     )
     typer.echo(f"the previous data directory is kept as {report.aside}")
-
-
-# ----------------------------------------------------------------------------- db
-
-
-def db_integrity_check(
-    output: Annotated[
-        OutputFormat, typer.Option("--format", help="text (readable report) or json.")
-    ] = OutputFormat.text,
-    sql: Annotated[
-        bool, typer.Option("--sql", help="Print the checks as a psql script instead.")
-    ] = False,
-    target_url: Annotated[
-        str | None, typer.Option("--target-url", help="Check this database instead.")
-    ] = None,
-) -> None:
-    """Find data that cannot be true (orphans, ballots ≠ totals, duplicates, bad dates…)."""
-    from openpolicy.ops import integrity
-
-    if sql:
-        typer.echo(integrity.render_sql_script(), nl=False)
-        return
-    report = integrity.check_database(_live_target(_settings(), target_url))
-    if output is OutputFormat.json:
-        _echo_json(report.as_dict())
-    else:
-        typer.echo(report.render_text())
-    if not report.passed:
-        raise typer.Exit(3)
-
-
-def db_maintain(
-    no_reindex: Annotated[
-        bool, typer.Option("--no-reindex", help="Only VACUUM (ANALYZE).")
-    ] = False,
-    table: Annotated[
-        list[str] | None, typer.Option("--table", help="Only this table (repeatable).")
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """VACUUM (ANALYZE) every table; REINDEX CONCURRENTLY the large ones (reads never wait)."""
-    from openpolicy.ops.dbops import maintain
-
-    report = maintain(_live_target(_settings()), reindex=not no_reindex, tables=table or None)
-    if as_json:
-        _echo_json(report.as_dict())
-        return
-    vacuum = sum(report.vacuumed.values())
-    reindex = sum(report.reindexed.values())
-    typer.echo(f"VACUUM (ANALYZE) {len(report.vacuumed)} table(s) in {vacuum:.1f} s")
-    if report.reindexed:
-        typer.echo(f"REINDEX CONCURRENTLY {', '.join(report.reindexed)} in {reindex:.1f} s")
-    if report.invalid_indexes:
-        err_console.print(
-            f"[red]invalid indexes left by an interrupted rebuild:[/red] "
-            f"{', '.join(report.invalid_indexes)} (drop them and run again)"
-        )
-        raise typer.Exit(1)
-
-
-def _print_rows(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
-    console.print(table)
-
-
-def db_locks(
-    output: Annotated[
-        OutputFormat, typer.Option("--format", help="text or json.")
-    ] = OutputFormat.text,
-) -> None:
-    """Blocked queries and the queries blocking them (pg_blocking_pids)."""
-    from openpolicy.ops.dbops import locks
-
-    rows = locks(_live_target(_settings()))
-    if output is OutputFormat.json:
-        _echo_json(rows)
-        return
-    if not rows:
-        typer.echo("no query is waiting on a lock")
-        return
-    _print_rows(
-        "Blocked queries",
-        rows,
-        [
-            "blocked_pid",
-            "waiting_seconds",
-            "blocked_query",
-            "blocking_pid",
-            "blocking_state",
-            "blocking_transaction_seconds",
-            "blocking_query",
-        ],
-    )
-    typer.echo("to end a blocker: SELECT pg_terminate_backend(<blocking_pid>);")
-
-
-def db_activity(
-    all_databases: Annotated[bool, typer.Option("--all", help="Every database.")] = False,
-    idle: Annotated[bool, typer.Option("--idle", help="Include idle connections.")] = False,
-    output: Annotated[
-        OutputFormat, typer.Option("--format", help="text or json.")
-    ] = OutputFormat.text,
-) -> None:
-    """What each client connection is doing now (pg_stat_activity)."""
-    from openpolicy.ops.dbops import activity
-
-    rows = activity(_live_target(_settings()), all_databases=all_databases, include_idle=idle)
-    if output is OutputFormat.json:
-        _echo_json(rows)
-        return
-    _print_rows(
-        "Connections",
-        rows,
-        ["pid", "database", "application", "state", "waiting_for", "query_seconds", "query"],
-    )
-
-
-def register_db_commands(db_app: typer.Typer) -> None:
-    """Attach integrity-check, maintain, locks and activity to `openpolicy db`."""
-    db_app.command("integrity-check")(db_integrity_check)
-    db_app.command("maintain")(db_maintain)
-    db_app.command("locks")(db_locks)
-    db_app.command("activity")(db_activity)
 
 
 # ----------------------------------------------------------------------------- dr
@@ -662,7 +527,7 @@ def _notify(settings: Settings, notice: Any, enabled: bool) -> None:
     results = notify.send(settings, notice)
     for result in results:
         mark = "sent" if result.ok else "[red]FAILED[/red]"
-        err_console.print(f"notice via {result.channel}: {mark}: {result.detail}", highlight=False)
+        stderr().print(f"notice via {result.channel}: {mark}: {result.detail}", highlight=False)
     failed = [r for r in results if not r.ok]
     if failed:
         raise NotificationError(
@@ -714,7 +579,7 @@ def maintenance_off(
         set_state(conn, enabled=False, actor=actor())
     typer.echo("maintenance OFF")
     if settings.maintenance_mode:
-        err_console.print(
+        stderr().print(
             "[yellow]warning:[/yellow] MAINTENANCE_MODE is set, so replicas stay in maintenance"
         )
     _notify(settings, complete_notice(settings.environment, message), notify)

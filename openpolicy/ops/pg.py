@@ -16,14 +16,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import URL, make_url
-
-from openpolicy.config import Settings
 from openpolicy.errors import OpenPolicyError
+
+if TYPE_CHECKING:  # psycopg and SQLAlchemy load on first use: listing backups needs neither
+    import psycopg
+    from sqlalchemy.engine import URL
+
+    from openpolicy.config import Settings
 
 
 class OpsError(OpenPolicyError):
@@ -75,6 +76,8 @@ class PgTarget:
     @classmethod
     def from_url(cls, url: URL | str) -> PgTarget:
         """Read a SQLAlchemy or libpq-style URL (`postgres://`, `postgresql+psycopg://`)."""
+        from sqlalchemy.engine import make_url
+
         parsed = make_url(url) if isinstance(url, str) else url
         if not parsed.drivername.startswith("postgres"):
             raise OpsError(f"not a PostgreSQL URL: {parsed.render_as_string(hide_password=True)}")
@@ -147,6 +150,8 @@ class PgTarget:
         return env
 
     def sqlalchemy_url(self) -> URL:
+        from sqlalchemy.engine import URL
+
         query: dict[str, str] = dict(self.options)
         host = self.host
         if host is not None and host.startswith("/"):
@@ -194,6 +199,8 @@ def target_from_settings(settings: Settings) -> PgTarget:
 @contextmanager
 def connect(target: PgTarget, *, autocommit: bool = True) -> Iterator[psycopg.Connection[Any]]:
     """A plain psycopg connection; errors name the database, not the password."""
+    import psycopg
+
     try:
         conn = psycopg.connect(autocommit=autocommit, **target.connect_kwargs())
     except psycopg.OperationalError as exc:
@@ -217,11 +224,15 @@ def database_exists(target: PgTarget, name: str) -> bool:
 
 
 def create_database(target: PgTarget, name: str) -> None:
+    from psycopg import sql
+
     with connect(admin_target(target)) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
 
 
 def drop_database(target: PgTarget, name: str) -> None:
+    from psycopg import sql
+
     with connect(admin_target(target)) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))

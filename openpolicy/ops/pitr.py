@@ -29,14 +29,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
-import psycopg
-import zstandard
-from psycopg import sql
-
-from openpolicy.config import Settings
-from openpolicy.ops import integrity
 from openpolicy.ops.backups import (
     BASE_DIR,
     WAL_DIR,
@@ -58,6 +52,11 @@ from openpolicy.ops.pg import (
     server_system_user,
     tool_path,
 )
+
+if TYPE_CHECKING:  # psycopg and zstandard load on first use: `backup list` needs neither
+    import psycopg
+
+    from openpolicy.config import Settings
 
 BASE_SUFFIX = ".tar.zst"
 ZSTD_LEVEL = 3
@@ -133,6 +132,8 @@ def enable(settings: Settings, target: PgTarget) -> EnableResult:
     if settings.uses_embedded_database:
         directory.mkdir(parents=True, exist_ok=True)
         grant_server_access(directory, server_system_user(settings))
+    from psycopg import sql
+
     command = archive_command(directory)
     timeout = settings.pitr_archive_timeout_seconds
     with connect(target) as conn:
@@ -360,6 +361,8 @@ def take_base_backup(settings: Settings, target: PgTarget) -> BaseBackup:
             args, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=env
         )
         assert process.stdout is not None
+        import zstandard
+
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=-1)
         with compressor.stream_writer(cast(IO[bytes], writer), closefd=False) as compressed:
             label = _stream_and_read_label(process.stdout, compressed)
@@ -601,6 +604,8 @@ def _pg_ctl(settings: Settings, data_dir: Path, args: list[str], timeout: float 
 
 
 def _extract(base: BaseBackup, destination: Path) -> None:
+    import zstandard
+
     from openpolicy.ops.backups import sha256_file
 
     if base.sha256 and sha256_file(base.path) != base.sha256:
@@ -646,6 +651,8 @@ def _wait_paused(
     conninfo: dict[str, Any], data_dir: Path, timeout: float, server_alive: Callable[[], bool]
 ) -> None:
     """Wait until recovery has reached the target and paused; explain a failure from the log."""
+    import psycopg
+
     deadline = time.monotonic() + timeout
     pause = threading.Event()
     while time.monotonic() < deadline:
@@ -765,7 +772,9 @@ def restore(
             check_target = PgTarget(
                 str(socket_dir), None, user_name, conninfo.get("password"), database
             )
-            result = integrity.check_database(check_target)
+            from openpolicy.ops.integrity import check_database
+
+            result = check_database(check_target)
             report.integrity = result.as_dict()
         if not result.passed:
             raise PitrError(
@@ -807,6 +816,9 @@ def _swap_in(
     settings: Settings, data_dir: Path, new_dir: Path, aside: Path, login: dict[str, Any]
 ) -> None:
     """Stop the live server, rename its directory aside, move the recovered one in, promote."""
+    import psycopg
+    from psycopg import sql
+
     socket_dir: Path | None = None
     cluster = None
     if settings.uses_embedded_database:

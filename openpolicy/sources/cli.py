@@ -8,21 +8,17 @@ Bad input exits with status 2 and a one-line message, never a traceback.
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
 
-from openpolicy.sources.errors import SourceFormatError
-from openpolicy.sources.registry import SOURCE_NAMES, UnknownSourceError, describe, parse
+from openpolicy.cli_kit import command_group
 
-app = typer.Typer(
-    help="Official sources: list them, parse captured documents into records.",
-    no_args_is_help=True,
-)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+app = command_group(help="Official sources: list them, parse captured documents into records.")
+SOURCE_HELP = "Source name (`openpolicy sources list` names them)."
 
 
 class OutputFormat(StrEnum):
@@ -38,6 +34,8 @@ def _fail(message: str) -> typer.Exit:
 @app.command("list")
 def list_sources() -> None:
     """Print every source name with a one-line description."""
+    from openpolicy.sources.registry import SOURCE_NAMES, describe
+
     width = max(len(name) for name in SOURCE_NAMES)
     for name in SOURCE_NAMES:
         typer.echo(f"{name.ljust(width)}  {describe(name)}")
@@ -45,7 +43,7 @@ def list_sources() -> None:
 
 @app.command("fetch")
 def fetch(
-    name: Annotated[str, typer.Argument(help=f"Source name: {', '.join(SOURCE_NAMES)}.")],
+    name: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     session: Annotated[
         str | None, typer.Option(help="Session, e.g. 45-1 (default: the first ingest session).")
     ] = None,
@@ -66,6 +64,7 @@ def fetch(
     """Fetch one document through the polite client; print status, size and sha256."""
     from openpolicy.config import get_settings
     from openpolicy.sources.http import FetchError, PoliteClient
+    from openpolicy.sources.registry import SOURCE_NAMES, UnknownSourceError
     from openpolicy.vocab import Language
 
     if name not in SOURCE_NAMES:
@@ -114,7 +113,7 @@ def fetch(
 
 @app.command("parse")
 def parse_file(
-    name: Annotated[str, typer.Argument(help=f"Source name: {', '.join(SOURCE_NAMES)}.")],
+    name: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     file: Annotated[Path, typer.Argument(help="A captured document (bytes as fetched).")],
     output: Annotated[
         OutputFormat, typer.Option("--format", help="json: one object per line; table.")
@@ -125,6 +124,11 @@ def parse_file(
     ] = None,
 ) -> None:
     """Parse FILE as source NAME and print its records."""
+    import orjson
+
+    from openpolicy.sources.errors import SourceFormatError
+    from openpolicy.sources.registry import SOURCE_NAMES, UnknownSourceError, parse
+
     if name not in SOURCE_NAMES:
         raise _fail(str(UnknownSourceError(name)))
     try:
@@ -191,6 +195,9 @@ def _cell(value: Any) -> str:
 
 def _print_tables(records: list[Any]) -> None:
     """One table per kind with its summary columns; tuples shown as their length."""
+    from rich.console import Console
+    from rich.table import Table
+
     by_kind: dict[str, list[BaseModel]] = {}
     for record in records:
         by_kind.setdefault(record.kind, []).append(record)

@@ -12,6 +12,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from openpolicy.cli import app
+from openpolicy.cli_reference import subcommands
 from tests.ops.conftest import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "operations.md"
@@ -53,15 +54,15 @@ def _resolve(words: list[str]) -> tuple[str, ...]:
     command: Any = typer.main.get_command(app)
     path: list[str] = []
     for word in words:
-        subcommands = getattr(command, "commands", None)
-        if subcommands is None:  # a command: the rest are its arguments and options
+        children = subcommands(command)
+        if children is None:  # a command: the rest are its arguments and options
             break
-        assert word in subcommands, (
+        assert word in children, (
             f"docs/operations.md: no command `openpolicy {' '.join([*path, word])}`"
         )
-        command = subcommands[word]
+        command = children[word]
         path.append(word)
-    assert getattr(command, "commands", None) is None, f"`openpolicy {' '.join(path)}` is a group"
+    assert subcommands(command) is None, f"`openpolicy {' '.join(path)}` is a group"
     return tuple(path)
 
 

@@ -5,24 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
-import psycopg
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from openpolicy.api import keys
+from openpolicy.cli_kit import command_group
 from openpolicy.config import get_settings
 
-app = typer.Typer(help="API keys: create, list, revoke, rotate.", no_args_is_help=True)
-console = Console()
+if TYPE_CHECKING:
+    import psycopg
+
+app = command_group()
 
 
 @contextmanager
 def _connection() -> Iterator[psycopg.Connection[Any]]:
     """One transaction on the configured database (committed when the command succeeds)."""
+    import psycopg
+
     from openpolicy.api.pool import conninfo
     from openpolicy.db import database_url
 
@@ -50,6 +50,8 @@ def create(
     ] = None,
 ) -> None:
     """Issue a key. It is printed once: store it now, only its hash is kept."""
+    from openpolicy.api import keys
+
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
     with _connection() as conn:
         key, key_id = keys.create(
@@ -70,6 +72,12 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every key with its status (active, rotating, expired, revoked); never the key."""
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+
+    from openpolicy.api import keys
+
     with _connection() as conn:
         rows = keys.list_keys(conn, service)
     if as_json:
@@ -88,12 +96,14 @@ def list_command(
             _when(row["expires_at"]),
             _when(row["last_used_at"]),
         )
-    console.print(table)
+    Console().print(table)
 
 
 @app.command("revoke")
 def revoke(prefix: Annotated[str, typer.Argument(help="The key's 8-digit prefix.")]) -> None:
     """Revoke a key now (every replica refuses it within API_KEY_CACHE_SECONDS)."""
+    from openpolicy.api import keys
+
     with _connection() as conn:
         keys.revoke(conn, prefix)
     typer.echo(f"revoked {prefix}")
@@ -110,6 +120,8 @@ def rotate(
     ] = None,
 ) -> None:
     """Issue replacements; old keys stay valid for the grace period, then expire."""
+    from openpolicy.api import keys
+
     hours = grace_hours if grace_hours is not None else get_settings().api_key_grace_hours
     with _connection() as conn:
         rotated = keys.rotate(conn, service, dt.timedelta(hours=hours))

@@ -1,0 +1,214 @@
+"""What every `openpolicy` command group shares, kept light so every command starts at once.
+
+- `command_group()` makes a group with plain help (Typer's rich help alone costs a third of a
+  second to import) that shows its help when called without a command.
+- `LazyGroups` is the top-level group: it imports a command group's module only when that
+  group runs (`openpolicy.cli.COMMAND_GROUPS` maps names to modules).
+- `exit_status()` turns an exception into the documented exit code and one line of text.
+
+Nothing heavy (SQLAlchemy, FastAPI, boto3, procrastinate, uvicorn, rich) is imported here
+at module level; tests/foundation/test_cli_startup.py holds that line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import typer
+import typer.main
+from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from openpolicy.config import Settings
+
+# The exit codes of docs/cli.md.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_NOT_FOUND = 3
+EXIT_DATABASE_UNREACHABLE = 4
+EXIT_UNEXPECTED = 70
+
+
+def command_group(**options: Any) -> typer.Typer:
+    """A Typer group with the project's defaults: plain help, help when no command is given."""
+    options.setdefault("no_args_is_help", True)
+    return typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, **options)
+
+
+class LazyGroups(TyperGroup):
+    """A group whose command groups are imported on first use.
+
+    `groups` maps a name to `(module:attribute, one-line help)`; the help is shown by
+    `openpolicy --help` without importing anything.
+    """
+
+    groups: Mapping[str, tuple[str, str]] = {}
+    _loaded: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.groups})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.groups:
+            return self.load_group(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def load_group(self, name: str) -> Any:
+        """Import the group's module and build its click group (once)."""
+        if name not in self._loaded:
+            target, summary = self.groups[name]
+            module_name, _, attribute = target.partition(":")
+            group_app = getattr(importlib.import_module(module_name), attribute)
+            group = typer.main.get_group(group_app)
+            group.name = name
+            group.help = group.help or summary
+            self._loaded[name] = group
+        return self._loaded[name]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Commands and groups with their one-line help, importing no group to say it."""
+        rows: list[tuple[str, str]] = []
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        for name in self.list_commands(ctx):
+            if name in self.groups:
+                rows.append((name, self.groups[name][1]))
+                continue
+            command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Suggest close names (lazy groups included) for a mistyped command."""
+        if args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-"):
+            from difflib import get_close_matches
+
+            matches = get_close_matches(args[0], self.list_commands(ctx))
+            hint = f" Did you mean {', '.join(repr(m) for m in matches)}?" if matches else ""
+            ctx.fail(f"No such command {args[0]!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+
+def lazy_groups(groups: Mapping[str, tuple[str, str]]) -> type[LazyGroups]:
+    """The top-level group class for these command groups."""
+    return type("OpenPolicyGroups", (LazyGroups,), {"groups": groups})
+
+
+def _database_unreachable(exc: BaseException) -> str | None:
+    """The first line of the reason when `exc` says the database cannot be reached."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError | sa_exc.TimeoutError):
+        if isinstance(exc, sa_exc.TimeoutError):
+            return f"no connection from the pool in time ({exc})"
+        if exc.connection_invalidated or exc.orig is None:
+            return str(exc).strip().splitlines()[0]
+        return _database_unreachable(exc.orig)
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.OperationalError):
+        state = getattr(exc, "sqlstate", None)
+        # No SQLSTATE: libpq never got an answer. 08: connection exception; 57P0x: the server
+        # is shutting down, crashed or still starting.
+        if state is None or state.startswith("08") or state.startswith("57P0"):
+            return (str(exc).strip().splitlines() or ["connection failed"])[0]
+        return None
+    pool = sys.modules.get("psycopg_pool")
+    if pool is not None and isinstance(exc, pool.PoolTimeout):
+        return f"no connection in time ({exc})"
+    return None
+
+
+def exit_status(exc: BaseException) -> tuple[int, list[str]]:
+    """The exit code and the lines to print for an exception a command let through."""
+    from openpolicy.errors import OpenPolicyError
+
+    if isinstance(exc, OpenPolicyError):
+        return exc.exit_code, [exc.detail]
+    reason = _database_unreachable(exc)
+    if reason is not None:
+        return EXIT_DATABASE_UNREACHABLE, [f"database unreachable: {reason}"]
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(exc, pydantic.ValidationError):
+        lines = []
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or "settings"
+            lines.append(f"setting {where}: {problem['msg']}")
+        return EXIT_BAD_INPUT, lines
+    return EXIT_UNEXPECTED, [
+        f"unexpected {type(exc).__name__}: {exc} (set OPENPOLICY_DEBUG=1 to see the traceback)"
+    ]
+
+
+def current_settings() -> Settings:
+    """The process-wide settings (imported on first use: pydantic-settings is not free)."""
+    from openpolicy.config import get_settings
+
+    return get_settings()
+
+
+def stdout() -> Console:
+    """The console for results (rich is imported on first use)."""
+    return _consoles()[0]
+
+
+def stderr() -> Console:
+    """The console for progress, warnings and errors."""
+    return _consoles()[1]
+
+
+@lru_cache(maxsize=1)
+def _consoles() -> tuple[Console, Console]:
+    from rich.console import Console
+
+    return Console(), Console(stderr=True)
+
+
+def echo_json(value: Any) -> None:
+    """Indented JSON on stdout (dates, paths and decimals as strings)."""
+    import orjson
+
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode())
+
+
+def print_mapping(title: str, values: Mapping[str, Any], as_json: bool) -> None:
+    """A two-column table of names and values, or the same as a JSON object."""
+    if as_json:
+        echo_json(dict(values))
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False)
+    for key, value in values.items():
+        table.add_row(key, "" if value is None else str(value))
+    stdout().print(table)
+
+
+def print_rows(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """A table of `rows`, one column per name in `columns`."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+    stdout().print(table)
+
+
+def error(line: str) -> None:
+    """One `error: …` line on stderr (red on a terminal); the text is never read as markup."""
+    from rich.text import Text
+
+    stderr().print(Text.assemble(("error:", "red"), " ", line), highlight=False)

@@ -1,0 +1,41 @@
+"""The start-up benchmark runs whole `openpolicy` processes and reports each command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.cli import REPO_ROOT, Timing, every_command_help, measure, report, world
+
+
+def test_each_command_is_timed_in_each_tree(tmp_path: Path) -> None:
+    environment = world(tmp_path)
+    results = measure(
+        {"this": REPO_ROOT}, [("version",), ("backup", "list")], 2, environment, tmp_path
+    )
+    assert list(results) == [("version",), ("backup", "list")]
+    for per_tree in results.values():
+        assert len(per_tree["this"].runs) == 2
+        assert all(seconds > 0 for seconds in per_tree["this"].runs)
+
+
+def test_every_command_help_names_leaf_commands(tmp_path: Path) -> None:
+    commands = every_command_help(REPO_ROOT, world(tmp_path), tmp_path)
+    assert ("db", "status", "--help") in commands
+    assert ("backup", "pitr", "restore", "--help") in commands
+    assert all(command[-1] == "--help" for command in commands)
+
+
+def test_a_failing_command_stops_the_run(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="exited 2"):
+        measure({"this": REPO_ROOT}, [("no-such-command",)], 1, world(tmp_path), tmp_path)
+
+
+def test_report_judges_the_goal_on_the_last_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    results = {("version",): {"baseline": Timing([2.0, 2.2]), "this": Timing([0.2, 0.3])}}
+    assert report(results, ["baseline", "this"]) is True
+    printed = capsys.readouterr().out
+    assert "openpolicy version" in printed and "8.4x" in printed
+    slow = {("version",): {"this": Timing([0.9])}}
+    assert report(slow, ["this"]) is False

@@ -1,0 +1,141 @@
+"""Every command starts at once: heavy libraries load only inside the commands that use them.
+
+bench/cli.py measures the start-up time; these tests hold the reason it is short, in fresh
+interpreters (what an operator's shell starts), so they cannot pass by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from openpolicy.cli import COMMAND_GROUPS, app
+from openpolicy.cli_reference import subcommands
+
+# What made `openpolicy --help` take three seconds.
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "alembic",
+    "psycopg",
+    "boto3",
+    "botocore",
+    "procrastinate",
+    "httpx",
+    "lxml",
+    "redis",
+    "jinja2",
+    "zstandard",
+    "typer.rich_utils",
+)
+
+PROBE = """
+import atexit, json, sys
+heavy = {heavy!r}
+def report():
+    sys.stdout.flush()
+    loaded = sorted(name for name in heavy if name in sys.modules)
+    sys.stderr.write("\\nLOADED " + json.dumps(loaded) + "\\n")
+atexit.register(report)
+{body}
+"""
+
+
+def loaded_heavy_modules(body: str, tmp_path: Path, *, args: tuple[str, ...] = ()) -> list[str]:
+    """Run `body` in a fresh interpreter; the heavy modules it had imported at exit."""
+    code = PROBE.format(heavy=HEAVY, body=body)
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "OPENPOLICY_DATA_DIR": str(tmp_path / "pgdata"),
+        "OPENPOLICY_BACKUP_DIR": str(tmp_path / "backups"),
+        "OPENPOLICY_LOG_DIR": str(tmp_path / "logs"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    marker = [line for line in result.stderr.splitlines() if line.startswith("LOADED ")]
+    assert marker, result.stderr
+    loaded: list[str] = json.loads(marker[-1].removeprefix("LOADED "))
+    return loaded
+
+
+def test_importing_the_cli_imports_no_heavy_module(tmp_path: Path) -> None:
+    assert loaded_heavy_modules("import openpolicy.cli", tmp_path) == []
+
+
+def test_loading_every_command_group_imports_no_heavy_module(tmp_path: Path) -> None:
+    body = (
+        "import typer.main\n"
+        "from openpolicy.cli import app\n"
+        "from openpolicy.cli_reference import command_paths\n"
+        "assert len(command_paths(app)) > 40\n"
+    )
+    assert loaded_heavy_modules(body, tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--help",),
+        ("version",),
+        ("db", "status"),
+        ("backup", "list"),
+        ("backup", "restore", "--help"),
+        ("ingest", "--help"),
+        ("keys", "create", "--help"),
+    ],
+)
+def test_quick_commands_run_without_heavy_modules(argv: tuple[str, ...], tmp_path: Path) -> None:
+    body = "import sys\nsys.argv = ['openpolicy', *sys.argv[1:]]\nfrom openpolicy.cli import main\nmain()\n"
+    assert loaded_heavy_modules(body, tmp_path, args=argv) == []
+
+
+def test_the_probe_sees_a_heavy_import(tmp_path: Path) -> None:
+    assert loaded_heavy_modules("import sqlalchemy.orm", tmp_path) == [
+        "sqlalchemy",
+        "sqlalchemy.orm",
+    ]
+
+
+def test_every_registered_group_loads_under_its_name() -> None:
+    import typer.main
+
+    root = typer.main.get_command(app)
+    children = subcommands(root)
+    assert children is not None
+    for name, (_, summary) in COMMAND_GROUPS.items():
+        group = children[name]
+        assert group.name == name
+        assert subcommands(group), f"{name} has no commands"
+        assert summary.endswith(".")
+
+
+def test_root_help_lists_every_group_with_its_summary() -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for name, (_, summary) in COMMAND_GROUPS.items():
+        assert f"{name} " in result.output and summary in result.output, name
+
+
+def test_a_mistyped_command_suggests_the_group() -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["bakup", "list"])
+    assert result.exit_code == 2
+    assert "No such command 'bakup'" in result.output
+    assert "'backup'" in result.output
