@@ -99,7 +99,12 @@ def test_loading_every_command_group_imports_no_heavy_module(tmp_path: Path) -> 
     ],
 )
 def test_quick_commands_run_without_heavy_modules(argv: tuple[str, ...], tmp_path: Path) -> None:
-    body = "import sys\nsys.argv = ['openpolicy', *sys.argv[1:]]\nfrom openpolicy.cli import main\nmain()\n"
+    body = (
+        "import sys\n"
+        "sys.argv = ['openpolicy', *sys.argv[1:]]\n"
+        "from openpolicy.cli import main\n"
+        "main()\n"
+    )
     assert loaded_heavy_modules(body, tmp_path, args=argv) == []
 
 
