@@ -33,9 +33,11 @@ def test_a_failing_command_stops_the_run(tmp_path: Path) -> None:
 
 
 def test_report_judges_the_goal_on_the_last_tree(capsys: pytest.CaptureFixture[str]) -> None:
-    results = {("version",): {"baseline": Timing([2.0, 2.2]), "this": Timing([0.2, 0.3])}}
+    results: dict[tuple[str, ...], dict[str, Timing]] = {
+        ("version",): {"baseline": Timing([2.0, 2.2]), "this": Timing([0.2, 0.3])}
+    }
     assert report(results, ["baseline", "this"]) is True
     printed = capsys.readouterr().out
     assert "openpolicy version" in printed and "8.4x" in printed
-    slow = {("version",): {"this": Timing([0.9])}}
+    slow: dict[tuple[str, ...], dict[str, Timing]] = {("version",): {"this": Timing([0.9])}}
     assert report(slow, ["this"]) is False
