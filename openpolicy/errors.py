@@ -113,6 +113,7 @@ class ServiceUnavailableError(OpenPolicyError):
 class DatabaseUnavailableError(ServiceUnavailableError):
     title = "Database unavailable"
     type_slug = "database-unavailable"
+    exit_code = 4
 
 
 class MaintenanceError(ServiceUnavailableError):

@@ -18,6 +18,6 @@ case ${1:-} in
 esac
 [[ $# -le 2 ]] || { usage >&2; exit 2; }
 cli=$(openpolicy_cli) || exit 2
-args=(maintenance on --message "$1")
+args=(maintenance on --notify --message "$1")
 [[ -n ${2:-} ]] && args+=(--until "$2")
 exec "$cli" "${args[@]}"

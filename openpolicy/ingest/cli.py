@@ -1,7 +1,8 @@
 """`openpolicy ingest …`: run sources now, load the bundled sample, see each source's state.
 
 Exit status of `run` and `sample`: 0 when every run succeeded (fidelity failures are
-reported, not fatal), 1 when a document failed, 3 when a source is already running.
+reported, not fatal), 1 when a document failed, 75 when a source is already running elsewhere
+(nothing was done; try again later).
 """
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from openpolicy.cli_kit import command_group, current_settings, echo_json, stderr, stdout
+from openpolicy.cli_kit import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_OK,
+    command_group,
+    current_settings,
+    echo_json,
+    stderr,
+    stdout,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -84,11 +94,11 @@ def _print_report(report: RunReport) -> None:
 
 
 def _exit_code(reports: list[RunReport]) -> int:
-    if any(report.status == "busy" for report in reports):
-        return 3
     if any(report.status in ("partial", "failed") for report in reports):
-        return 1
-    return 0
+        return EXIT_FAILED
+    if any(report.status == "busy" for report in reports):
+        return EXIT_BUSY
+    return EXIT_OK
 
 
 def _run_many(names: list[str], *, force: bool, sample: bool) -> list[RunReport]:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from openpolicy.errors import NotFoundError
 from openpolicy.ops.pg import (
     OpsError,
     OpsInputError,
@@ -49,6 +50,10 @@ BACKUP_EVENT = "backup.verified"
 class BackupError(OpsError):
     title = "Backup error"
     type_slug = "backup-error"
+
+
+class BackupNotFoundError(NotFoundError, BackupError):
+    """The backup the operator named is not there (exit 3)."""
 
 
 @dataclass
@@ -306,14 +311,14 @@ def resolve_backup_file(file: Path | str, backup_dir: Path) -> Path:
     candidate = backup_dir / path.name
     if candidate.exists():
         return candidate
-    raise BackupError(f"no backup file {file} (looked in {backup_dir} too)")
+    raise BackupNotFoundError(f"no backup file {file} (looked in {backup_dir} too)")
 
 
 def verify_backup(path: Path) -> VerifyResult:
     """Checksum and `pg_restore -l`: the file is intact and a readable OpenPolicy dump."""
     started = time.perf_counter()
     if not path.is_file():
-        raise BackupError(f"no backup file {path}")
+        raise BackupNotFoundError(f"no backup file {path}")
     sidecar = checksum_path(path)
     if not sidecar.exists():
         raise BackupError(f"{path.name}: checksum file {sidecar.name} is missing")

@@ -9,7 +9,6 @@ code; a failing check (integrity, DR readiness) exits non-zero after printing it
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,6 +19,11 @@ if TYPE_CHECKING:
     from openpolicy.config import Settings
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+# The vocabulary of openpolicy.ops.catalogue (kept here: importing it is not free).
+BACKUP_NAME_HELP = (
+    "`latest` (newest verified dump), a dump name (fetched from the bucket if not on disk), "
+    "a path, or a time such as 2026-03-01T04:05Z (the newest dump taken by then)."
+)
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 backup_app = command_group(
@@ -120,14 +124,15 @@ def backup_create(
 
 @backup_app.command("verify")
 def backup_verify(
-    file: Annotated[str, typer.Argument(help="Dump file (path, or name in the backup dir).")],
+    file: Annotated[str, typer.Argument(help=BACKUP_NAME_HELP)],
     as_json: JsonFlag = False,
 ) -> None:
     """Check a dump: checksum matches, and pg_restore can read its table of contents."""
-    from openpolicy.ops.backups import resolve_backup_file, verify_backup
+    from openpolicy.ops.backups import verify_backup
+    from openpolicy.ops.catalogue import resolve_dump
 
     settings = _settings()
-    result = verify_backup(resolve_backup_file(file, settings.backup_dir))
+    result = verify_backup(resolve_dump(settings, file, verified=False, announce=_say))
     if as_json:
         _echo_json(result.as_dict())
         return
@@ -259,45 +264,22 @@ def backup_upload(
 
 @backup_app.command("download")
 def backup_download(
-    name: Annotated[str, typer.Argument(help="Dump name in the bucket, or `latest`.")],
+    name: Annotated[
+        str, typer.Argument(help="`latest`, a dump name, or a time (the newest dump by then).")
+    ],
 ) -> None:
     """Fetch a dump (with checksum and manifest) from the bucket into the backup directory."""
-    from openpolicy.ops.storage import StorageError, download, latest_remote_dump
-
-    settings = _settings()
-    if name == "latest":
-        newest = latest_remote_dump(settings)
-        if newest is None:
-            raise StorageError(f"no complete dump in s3://{settings.s3_bucket}")
-        name = newest.name
-    path = download(settings, name, settings.backup_dir)
-    typer.echo(f"downloaded {path}")
-
-
-def _resolve_restore_file(settings: Settings, file: str) -> Path:
-    from openpolicy.ops.backups import BackupError, latest_verified, resolve_backup_file
-
-    if file == "latest":
-        newest = latest_verified(settings.backup_dir)
-        if newest is None:
-            raise BackupError(f"no verified backup in {settings.backup_dir}")
-        return newest.path
-    try:
-        return resolve_backup_file(file, settings.backup_dir)
-    except BackupError:
-        if not settings.s3_bucket or "/" in file:
-            raise
+    from openpolicy.ops.catalogue import remote_dump_name
     from openpolicy.ops.storage import download
 
-    _say(f"{file} is not on disk: downloading it from s3://{settings.s3_bucket}")
-    return download(settings, file, settings.backup_dir)
+    settings = _settings()
+    path = download(settings, remote_dump_name(settings, name), settings.backup_dir)
+    typer.echo(f"downloaded {path}")
 
 
 @backup_app.command("restore")
 def backup_restore(
-    file: Annotated[
-        str, typer.Argument(help="Dump file, its name (local or in the bucket), or `latest`.")
-    ],
+    file: Annotated[str, typer.Argument(help=BACKUP_NAME_HELP)],
     yes: YesFlag = False,
     target_url: Annotated[
         str | None,
@@ -307,10 +289,11 @@ def backup_restore(
     as_json: JsonFlag = False,
 ) -> None:
     """Restore into a new database, check it, and only then switch it in (old one kept aside)."""
+    from openpolicy.ops.catalogue import resolve_dump
     from openpolicy.ops.restore import restore_backup
 
     settings = _settings()
-    dump = _resolve_restore_file(settings, file)
+    dump = resolve_dump(settings, file, announce=_say)
     live = _live_target(settings, target_url)
     report = restore_backup(
         dump,
@@ -351,8 +334,12 @@ def backup_restore_point(
     name: Annotated[str, typer.Argument(help="A name such as before-deploy-1.4.0.")],
 ) -> None:
     """pg_create_restore_point(NAME): a point `backup pitr restore --to NAME` can recover to."""
+    from openpolicy.ops.catalogue import LATEST
+    from openpolicy.ops.pg import OpsInputError
     from openpolicy.ops.pitr import create_restore_point
 
+    if name == LATEST:
+        raise OpsInputError(f"restore point name {name!r} is reserved: it means `now`")
     settings = _settings()
     entry = create_restore_point(_live_target(settings), name, settings.backup_dir)
     typer.echo(f"restore point {entry['name']!r} at WAL {entry['lsn']} ({entry['created_at']})")
@@ -405,7 +392,12 @@ def pitr_status(as_json: JsonFlag = False) -> None:
 @pitr_app.command("restore")
 def pitr_restore(
     to: Annotated[
-        str, typer.Option("--to", help="Restore point name, or a timestamp (2026-03-01T04:05Z).")
+        str,
+        typer.Option(
+            "--to",
+            help="A restore point name, a time (2026-03-01T04:05Z), or `latest` (a restore "
+            "point marked now on the live server).",
+        ),
     ],
     yes: YesFlag = False,
     timeout: Annotated[
@@ -415,6 +407,9 @@ def pitr_restore(
 ) -> None:
     """Recover to a point: base backup + archived WAL, integrity check, then swap data dirs."""
     from openpolicy.ops import pitr
+    from openpolicy.ops.backups import stamp, utc_now
+    from openpolicy.ops.catalogue import LATEST
+    from openpolicy.ops.pg import DatabaseUnreachableError
 
     settings = _settings()
     live = None
@@ -422,6 +417,15 @@ def pitr_restore(
         live = _live_target(settings)
     except Exception as exc:  # the live server may be the thing that is broken
         _say(f"live database unreachable ({exc}); recovering from the archive alone")
+    if to == LATEST:
+        if live is None:
+            raise DatabaseUnreachableError(
+                "--to latest marks a restore point on the live server, which is unreachable: "
+                "give a restore point name or a time"
+            )
+        to = f"latest-{stamp(utc_now())}"
+        pitr.create_restore_point(live, to, settings.backup_dir)
+        _say(f"marked restore point {to!r} on the live server: recovering to it")
     report = pitr.restore(
         settings, to, confirm=_confirm(yes), live=live, timeout=timeout, announce=_say
     )
@@ -473,7 +477,7 @@ def dr_drill(
         typer.echo(report.render_markdown())
         typer.echo(f"report: {', '.join(report.report_files)}")
     if not report.passed:
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code or 1)
 
 
 @dr_app.command("status")
@@ -490,10 +494,12 @@ def dr_status(
 
     settings = _settings()
     values = dr.readiness(settings, verify=verify)
+    code = 1
     try:
         archiving = archive_status(settings, _live_target(settings))
     except OpsError as exc:
         values["problems"].append(exc.detail)
+        code = exc.exit_code if exc.exit_code == 4 else code
     else:
         values["wal_archiving"] = archiving["archive_mode"]
         if archiving["archive_mode"] != "off" and archiving["archiver_failing"]:
@@ -512,18 +518,28 @@ def dr_status(
             typer.echo(f"FAIL: {problem}")
         typer.echo("DR readiness: OK" if values["ok"] else "DR readiness: FAILED")
     if not values["ok"]:
-        raise typer.Exit(1)
+        raise typer.Exit(code)
 
 
 # ----------------------------------------------------------------------------- maintenance
 
 
 def _notify(settings: Settings, notice: Any, enabled: bool) -> None:
-    from openpolicy.ops import notify
-    from openpolicy.ops.notify import NotificationError
+    """The one rule: notices go out only when asked for; asked with no channel, exit 2.
 
-    if not enabled or not notify.configured_channels(settings):
+    The command's own change (the switch, the incident) is made first, so the error only says
+    what is still missing.
+    """
+    from openpolicy.ops import notify
+    from openpolicy.ops.notify import NotificationError, NotificationNotConfiguredError
+
+    if not enabled:
         return
+    if not notify.configured_channels(settings):
+        raise NotificationNotConfiguredError(
+            "notice not sent: no notification channel is configured "
+            "(set OPENPOLICY_NOTIFICATION_CHANNELS=email,webhook, or leave out --notify)"
+        )
     results = notify.send(settings, notice)
     for result in results:
         mark = "sent" if result.ok else "[red]FAILED[/red]"
@@ -536,7 +552,11 @@ def _notify(settings: Settings, notice: Any, enabled: bool) -> None:
 
 
 NotifyFlag = Annotated[
-    bool, typer.Option("--notify/--no-notify", help="Send notices to the configured channels.")
+    bool,
+    typer.Option(
+        "--notify/--no-notify",
+        help="Send the notice to the configured channels (exit 2 when none is configured).",
+    ),
 ]
 
 
@@ -546,7 +566,7 @@ def maintenance_on(
     until: Annotated[
         str | None, typer.Option("--until", help="Announced end: ISO time or duration (90m).")
     ] = None,
-    notify: NotifyFlag = True,
+    notify: NotifyFlag = False,
 ) -> None:
     """Turn maintenance mode on (in effect on every replica within 2 seconds)."""
     from openpolicy.ops.backups import actor
@@ -568,7 +588,7 @@ def maintenance_off(
     message: Annotated[
         str | None, typer.Option("--message", "-m", help="Note for the completion notice.")
     ] = None,
-    notify: NotifyFlag = True,
+    notify: NotifyFlag = False,
 ) -> None:
     """Turn maintenance mode off."""
     from openpolicy.ops.backups import actor
@@ -638,13 +658,8 @@ def maintenance_notify(
         parse_until,
         start_notice,
     )
-    from openpolicy.ops.notify import NotificationError
 
     settings = _settings()
-    if not settings.notification_channels:
-        raise NotificationError(
-            "no notification channel configured: set OPENPOLICY_NOTIFICATION_CHANNELS=email,webhook"
-        )
     if kind is NoticeKind.start:
         notice = start_notice(message or DEFAULT_MESSAGE, parse_until(until), settings.environment)
     else:
@@ -701,9 +716,7 @@ def incident_open(
     ] = "",
     title: Annotated[str | None, typer.Option("--title", help="Short title.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="First note.")] = None,
-    notify: Annotated[
-        bool, typer.Option("--notify/--no-notify", help="E-mail/webhook the opening notice.")
-    ] = False,
+    notify: NotifyFlag = False,
 ) -> None:
     """Open an incident (status Investigating); it appears on /status until resolved."""
     from openpolicy.ops.incidents import incident_notice, open_incident
@@ -733,9 +746,7 @@ def incident_update(
         typer.Option("--status", help="Investigating, Identified, Monitoring or Resolved."),
     ] = None,
     severity: Annotated[str | None, typer.Option("--severity", help="Change severity.")] = None,
-    notify: Annotated[
-        bool, typer.Option("--notify/--no-notify", help="E-mail/webhook the update.")
-    ] = False,
+    notify: NotifyFlag = False,
 ) -> None:
     """Post an update: new status and/or a note (the next-update time moves on)."""
     from openpolicy.ops.incidents import incident_notice, update_incident
@@ -754,9 +765,7 @@ def incident_resolve(
         int | None, typer.Argument(help="Incident number (default: the only open one).")
     ] = None,
     note: Annotated[str, typer.Option("--note", help="How it was resolved.")] = "Resolved.",
-    notify: Annotated[
-        bool, typer.Option("--notify/--no-notify", help="E-mail/webhook the resolution.")
-    ] = False,
+    notify: NotifyFlag = False,
 ) -> None:
     """Resolve an incident (it leaves /status)."""
     from openpolicy.ops.incidents import incident_notice, update_incident

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from openpolicy.cli_kit import (
+    EXIT_FAILED,
     command_group,
     current_settings,
     echo_json,
@@ -94,7 +95,7 @@ def db_current() -> None:
 
 @app.command("status")
 def db_status(as_json: JsonFlag = False) -> None:
-    """Where the data lives; for the embedded cluster, whether it runs and who is attached."""
+    """Where the data lives: the embedded cluster's state, or whether the server answers."""
     from openpolicy import embedded
 
     chosen = current_settings()
@@ -103,14 +104,24 @@ def db_status(as_json: JsonFlag = False) -> None:
             "mode": "embedded",
             **embedded.status(chosen.data_dir).as_dict(),
         }
-    else:
-        from openpolicy.db import database_url
+        print_mapping("Database", values, as_json)
+        return
+    from openpolicy.db import database_url
+    from openpolicy.ops.pg import DatabaseUnreachableError, PgTarget, server_version
 
-        values = {
-            "mode": "external",
-            "url": database_url(chosen).render_as_string(hide_password=True),
-        }
+    url = database_url(chosen)
+    values = {"mode": "external", "url": url.render_as_string(hide_password=True)}
+    unreachable = None
+    try:
+        values["server_version"] = server_version(PgTarget.from_url(url))
+        values["reachable"] = True
+    except DatabaseUnreachableError as exc:
+        values["reachable"] = False
+        values["error"] = exc.detail
+        unreachable = exc
     print_mapping("Database", values, as_json)
+    if unreachable is not None:
+        raise typer.Exit(unreachable.exit_code)
 
 
 @app.command("pool-status")
@@ -183,7 +194,7 @@ def db_integrity_check(
     else:
         typer.echo(report.render_text())
     if not report.passed:
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("maintain")

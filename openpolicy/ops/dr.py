@@ -71,6 +71,7 @@ class DrillReport:
     passed: bool = False
     error: str | None = None
     report_files: list[str] = field(default_factory=list)
+    exit_code: int = 0  # of the command: 1 failed, 3 nothing to restore, 4 database unreachable
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -211,6 +212,7 @@ def drill(
         report.passed = True
     except OpsError as exc:
         report.error = exc.detail.splitlines()[0]
+        report.exit_code = exc.exit_code
     finally:
         if not keep:
             for cleanup in reversed(cleanups):

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from openpolicy.errors import NotFoundError
 from openpolicy.ops.notify import Notice
 from openpolicy.ops.pg import OpsError
 
@@ -37,6 +38,10 @@ class IncidentError(OpsError):
     title = "Incident error"
     type_slug = "incident-error"
     exit_code = 2
+
+
+class IncidentNotFoundError(NotFoundError, IncidentError):
+    """No incident with that number (exit 3)."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,7 @@ def get_incident(conn: Connection, incident_id: int) -> Incident:
         {"id": incident_id},
     ).first()
     if row is None:
-        raise IncidentError(f"no incident {incident_id}")
+        raise IncidentNotFoundError(f"no incident {incident_id}")
     updates = [
         IncidentUpdate(u.posted_at, u.status, u.note)
         for u in conn.execute(

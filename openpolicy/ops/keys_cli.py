@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 app = command_group()
 
+# Bounds that keep a typo from issuing a key no one meant: 1,000,000 requests a minute is far
+# above any real client, and the column is a 32-bit integer.
+MAX_RATE_LIMIT = 1_000_000
+MAX_EXPIRES_DAYS = 3650
+MAX_GRACE_HOURS = 24 * 90
+
 
 @contextmanager
 def _connection() -> Iterator[psycopg.Connection[Any]]:
@@ -43,10 +49,22 @@ def create(
         list[str] | None, typer.Option("--scope", help="read (default) or admin; repeatable.")
     ] = None,
     rate_limit: Annotated[
-        int | None, typer.Option("--rate-limit", help="Requests per minute for this key.")
+        int | None,
+        typer.Option(
+            "--rate-limit",
+            min=1,
+            max=MAX_RATE_LIMIT,
+            help=f"Requests per minute for this key (1 to {MAX_RATE_LIMIT:,}).",
+        ),
     ] = None,
     expires_days: Annotated[
-        int | None, typer.Option("--expires-days", help="Expire after this many days.")
+        int | None,
+        typer.Option(
+            "--expires-days",
+            min=1,
+            max=MAX_EXPIRES_DAYS,
+            help=f"Expire after this many days (1 to {MAX_EXPIRES_DAYS}).",
+        ),
     ] = None,
 ) -> None:
     """Issue a key. It is printed once: store it now, only its hash is kept."""
@@ -116,7 +134,12 @@ def rotate(
     ],
     grace_hours: Annotated[
         float | None,
-        typer.Option("--grace-hours", help="Old keys keep working this long (default: setting)."),
+        typer.Option(
+            "--grace-hours",
+            min=0,
+            max=MAX_GRACE_HOURS,
+            help="Old keys keep working this long, 0 to end them now (default: setting).",
+        ),
     ] = None,
 ) -> None:
     """Issue replacements; old keys stay valid for the grace period, then expire."""

@@ -18,12 +18,17 @@ import httpx
 
 from openpolicy import __version__
 from openpolicy.config import Settings
+from openpolicy.errors import ConfigurationError
 from openpolicy.ops.pg import OpsError
 
 
 class NotificationError(OpsError):
     title = "Notification error"
     type_slug = "notification-error"
+
+
+class NotificationNotConfiguredError(ConfigurationError, NotificationError):
+    """A notice was asked for and no channel is configured (exit 2: a setting is missing)."""
 
 
 @dataclass

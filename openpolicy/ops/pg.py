@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from openpolicy.errors import OpenPolicyError
+from openpolicy.errors import DatabaseUnavailableError, OpenPolicyError
 
 if TYPE_CHECKING:  # psycopg and SQLAlchemy load on first use: listing backups needs neither
     import psycopg
@@ -33,6 +33,10 @@ class OpsError(OpenPolicyError):
     title = "Operations error"
     type_slug = "operations-error"
     exit_code = 1
+
+
+class DatabaseUnreachableError(DatabaseUnavailableError, OpsError):
+    """A connection to a database failed (exit 4): the detail names the server, never a password."""
 
 
 class OpsInputError(OpsError):
@@ -205,7 +209,7 @@ def connect(target: PgTarget, *, autocommit: bool = True) -> Iterator[psycopg.Co
         conn = psycopg.connect(autocommit=autocommit, **target.connect_kwargs())
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
-        raise OpsError(f"cannot connect to {target.display()}: {reason}") from exc
+        raise DatabaseUnreachableError(f"cannot connect to {target.display()}: {reason}") from exc
     try:
         yield conn
     finally:

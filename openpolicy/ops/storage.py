@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpolicy.config import Settings
+from openpolicy.errors import ConfigurationError, NotFoundError
 from openpolicy.ops.backups import (
     _NAME,
     BASE_DIR,
@@ -32,6 +33,14 @@ if TYPE_CHECKING:
 class StorageError(OpsError):
     title = "Object storage error"
     type_slug = "object-storage-error"
+
+
+class StorageNotConfiguredError(ConfigurationError, StorageError):
+    """No bucket is configured (exit 2: a setting is missing)."""
+
+
+class RemoteNotFoundError(NotFoundError, StorageError):
+    """The object named is not in the bucket (exit 3)."""
 
 
 @dataclass
@@ -53,7 +62,9 @@ def _prefix(settings: Settings) -> str:
 def s3_client(settings: Settings) -> S3Client:
     """A boto3 client for the configured bucket (credentials: settings, else AWS_* / role)."""
     if not settings.s3_bucket:
-        raise StorageError("no bucket configured: set OPENPOLICY_S3_BUCKET (and the endpoint)")
+        raise StorageNotConfiguredError(
+            "no bucket configured: set OPENPOLICY_S3_BUCKET (and the endpoint)"
+        )
     import boto3
     from botocore.config import Config
 
@@ -170,14 +181,19 @@ def download(settings: Settings, name: str, destination: Path) -> Path:
                 settings.s3_bucket, prefix + name + suffix, str(destination / (name + suffix))
             )
     except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in {"404", "NoSuchKey", "NotFound"}:
+            raise RemoteNotFoundError(
+                f"no backup {name} in s3://{settings.s3_bucket}/{prefix}"
+            ) from exc
         raise StorageError(f"cannot download {name}: {_describe_error(exc, settings)}") from exc
     except BotoCoreError as exc:
         raise StorageError(_describe_error(exc, settings)) from exc
     return local
 
 
-def latest_remote_dump(settings: Settings) -> RemoteObject | None:
-    """The newest dump in the bucket whose manifest is there too (upload completed)."""
+def _complete_dumps(settings: Settings) -> list[RemoteObject]:
+    """Dumps in the bucket whose manifest is there too (upload completed), newest first."""
     objects = list_remote(settings)
     keys = {obj.key for obj in objects}
     dumps = [
@@ -187,9 +203,24 @@ def latest_remote_dump(settings: Settings) -> RemoteObject | None:
         and _NAME.match(obj.name)
         and obj.key + ".json" in keys
     ]
-    if not dumps:
-        return None
-    return max(dumps, key=lambda obj: _dump_time(obj.name))
+    return sorted(dumps, key=lambda obj: _dump_order(obj.name), reverse=True)
+
+
+def latest_remote_dump(settings: Settings) -> RemoteObject | None:
+    """The newest dump in the bucket whose manifest is there too (upload completed)."""
+    dumps = _complete_dumps(settings)
+    return dumps[0] if dumps else None
+
+
+def remote_dumps(settings: Settings) -> list[tuple[str, datetime]]:
+    """(name, time taken) of every complete dump in the bucket, newest first."""
+    return [(obj.name, _dump_time(obj.name)) for obj in _complete_dumps(settings)]
+
+
+def _dump_order(name: str) -> tuple[datetime, int]:
+    """Dumps taken within one second are named `…Z-2.dump`, `…Z-3.dump`: newest last."""
+    match = _NAME.match(name)
+    return _dump_time(name), int(match["n"]) if match and match["n"] else 1
 
 
 def _dump_time(name: str) -> datetime:

@@ -50,7 +50,7 @@ def test_damaged_or_foreign_files_fail_verification(ops_env: OpsEnv) -> None:
     assert "checksum mismatch" in result.stderr and "damaged" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     missing = run_openpolicy("backup", "verify", "nope.dump")
-    assert missing.returncode == 1 and "no backup file nope.dump" in missing.stderr
+    assert missing.returncode == 3 and "no backup file nope.dump" in missing.stderr
     foreign = ops_env.backup_dir / "notes.dump"
     foreign.write_text("not a dump")
     (ops_env.backup_dir / "notes.dump.sha256").write_text(

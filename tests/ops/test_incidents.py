@@ -84,3 +84,23 @@ def test_bad_incident_input_is_exit_2_with_a_clear_line(ops_env: OpsEnv) -> None
     wrong = run_openpolicy("incident", "update", "--status", "Fixed", "--note", "x")
     assert wrong.returncode == 2 and "--status 'Fixed': use one of Investigating" in wrong.stderr
     assert "Traceback" not in bad.stderr + none.stderr + wrong.stderr
+
+
+def test_asking_for_a_notice_without_a_channel_is_one_clear_error(
+    ops_env: OpsEnv, cli: Callable[..., Result]
+) -> None:
+    """One rule everywhere: the change is made, then exit 2 names the missing setting."""
+    opened = run_openpolicy(
+        "incident", "open", "--severity", "SEV3", "--impact", "Slow search", "--notify"
+    )
+    assert opened.returncode == 2
+    assert "notice not sent: no notification channel is configured" in opened.stderr
+    assert "OPENPOLICY_NOTIFICATION_CHANNELS" in opened.stderr
+    assert ops_env.sql("SELECT count(*) FROM incidents") == [(1,)]
+    switched = run_openpolicy("maintenance", "on", "--notify")
+    assert switched.returncode == 2 and "notice not sent" in switched.stderr
+    assert ops_env.sql("SELECT count(*) FROM maintenance WHERE enabled") == [(1,)]
+    notice_only = run_openpolicy("maintenance", "notify", "complete")
+    assert notice_only.returncode == 2 and "notice not sent" in notice_only.stderr
+    quiet = run_openpolicy("maintenance", "off")
+    assert quiet.returncode == 0 and "notice" not in quiet.stderr

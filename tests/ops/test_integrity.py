@@ -100,14 +100,14 @@ def test_cli_json_report_and_exit_code(ops_env: OpsEnv, cli: Callable[..., Resul
     assert json.loads(ok.stdout)["passed"] is True
     ops_env.sql("UPDATE votes SET nays = 7")
     bad = cli("db", "integrity-check", "--format", "json")
-    assert bad.exit_code == 3
+    assert bad.exit_code == 1
     document = json.loads(bad.stdout)
     assert document["passed"] is False
     mismatch = next(c for c in document["checks"] if c["name"] == "ballots_do_not_match_totals")
     assert mismatch["problems"] == 1
     assert mismatch["samples"][0]["nays"] == 7
     text = cli("db", "integrity-check")
-    assert text.exit_code == 3
+    assert text.exit_code == 1
     assert "FAILED" in text.output and "vote 1" in text.output
 
 

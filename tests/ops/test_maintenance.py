@@ -108,7 +108,9 @@ def test_notices_go_to_email_and_webhook(
     ops_env.setenv("OPENPOLICY_WEBHOOK_URL", webhook_receiver.url)
     ops_env.setenv("OPENPOLICY_NOTIFICATION_CHANNELS", "email,webhook")
     ops_env.setenv("OPENPOLICY_ENVIRONMENT", "staging")
-    result = cli("maintenance", "on", "--message", "Upgrading PostgreSQL", "--until", "30m")
+    result = cli(
+        "maintenance", "on", "--notify", "--message", "Upgrading PostgreSQL", "--until", "30m"
+    )
     assert result.exit_code == 0, result.output
     assert len(smtp_server.messages) == 1
     mail = smtp_server.messages[0]
@@ -118,7 +120,7 @@ def test_notices_go_to_email_and_webhook(
     hook = webhook_receiver.received[0]
     assert hook["event"] == "maintenance.scheduled" and hook["environment"] == "staging"
     assert hook["message"] == "Upgrading PostgreSQL" and hook["until"]
-    assert cli("maintenance", "off").exit_code == 0
+    assert cli("maintenance", "off", "--notify").exit_code == 0
     assert webhook_receiver.received[-1]["event"] == "maintenance.complete"
     assert smtp_server.messages[-1]["Subject"] == "[OpenPolicy staging] Maintenance complete"
 
@@ -155,7 +157,7 @@ def test_a_failing_channel_is_named_and_the_others_still_send(
     webhook_receiver.status[0] = 500
     ops_env.setenv("OPENPOLICY_WEBHOOK_URL", webhook_receiver.url)
     ops_env.setenv("OPENPOLICY_NOTIFICATION_CHANNELS", "email,webhook")
-    result = run_openpolicy("maintenance", "on", "--message", "x")
+    result = run_openpolicy("maintenance", "on", "--notify", "--message", "x")
     assert result.returncode == 1
     assert "notification failed on webhook" in result.stderr and "HTTP 500" in result.stderr
     assert "Traceback" not in result.stderr

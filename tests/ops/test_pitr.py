@@ -86,6 +86,11 @@ def test_recover_to_a_restore_point(embedded_env: Path, cli: Callable[..., Resul
     assert values["archive_mode"] == "on" and values["current_wal"].startswith("00000002")
     _insert("after-recovery")
     assert "after-recovery" in _parties(embedded_env)
+    # `--to latest` marks a restore point on the live server now: nothing committed is lost.
+    latest = cli("backup", "pitr", "restore", "--to", "latest", "--yes", "--json")
+    assert latest.exit_code == 0, latest.output
+    assert json.loads(latest.stdout)["target"].startswith("restore point 'latest-")
+    assert _parties(embedded_env) == ["after-recovery", "before-1", "before-2"]
 
 
 def test_archive_command_is_copy_if_absent(tmp_path: Path) -> None:
