@@ -61,4 +61,4 @@ def test_unreachable_storage_is_a_clear_error(ops_env: OpsEnv) -> None:
     assert "Traceback" not in result.stderr
     ops_env.monkeypatch.delenv("OPENPOLICY_S3_BUCKET")
     unset = run_openpolicy("backup", "upload")
-    assert unset.returncode == 1 and "set OPENPOLICY_S3_BUCKET" in unset.stderr
+    assert unset.returncode == 2 and "set OPENPOLICY_S3_BUCKET" in unset.stderr
