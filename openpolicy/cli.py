@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from openpolicy import __version__
-from openpolicy.cli_kit import (
-    command_group,
-    current_settings,
+from openpolicy.cli_kit import command_group, current_settings, exit_status, lazy_groups
+from openpolicy.cli_output import (
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
+    echo_json,
     error,
-    exit_status,
-    lazy_groups,
     print_mapping,
     stderr,
+    wants_json,
 )
 
 if TYPE_CHECKING:
@@ -29,16 +31,22 @@ if TYPE_CHECKING:
 # name → ("module:attribute" of its typer.Typer, one line for `openpolicy --help`).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "backup": (
-        "openpolicy.ops.cli:backup_app",
+        "openpolicy.ops.backup_cli:backup_app",
         "Backups: dumps, object storage, restores, point-in-time recovery.",
     ),
-    "cache": ("openpolicy.ops.cli:cache_app", "The shared Redis cache."),
+    "cache": ("openpolicy.ops.cache_cli:cache_app", "The shared Redis cache."),
     "db": ("openpolicy.ops.db_cli:app", "Database: migrations, status, checks and care."),
-    "dr": ("openpolicy.ops.cli:dr_app", "Disaster recovery: drills and readiness."),
-    "incident": ("openpolicy.ops.cli:incident_app", "Incidents: open, update, resolve, tell."),
+    "dr": ("openpolicy.ops.dr_cli:dr_app", "Disaster recovery: drills and readiness."),
+    "incident": (
+        "openpolicy.ops.incident_cli:incident_app",
+        "Incidents: open, update, resolve, tell.",
+    ),
     "ingest": ("openpolicy.ingest.cli:app", "Ingest: run sources, load the sample, status."),
     "keys": ("openpolicy.ops.keys_cli:app", "API keys: create, list, revoke, rotate."),
-    "maintenance": ("openpolicy.ops.cli:maintenance_app", "Maintenance mode and its notices."),
+    "maintenance": (
+        "openpolicy.ops.maintenance_cli:maintenance_app",
+        "Maintenance mode and its notices.",
+    ),
     "sources": ("openpolicy.sources.cli:app", "Official sources: list, fetch, parse."),
 }
 
@@ -49,31 +57,37 @@ app = command_group(
     add_completion=False,
 )
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
 
 @app.command()
 def commands(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
 ) -> None:
     """List every command with a one-line description (docs/cli.md holds the same table)."""
-    from openpolicy.cli_reference import command_paths, reference_markdown
+    from openpolicy.cli_reference import command_paths, command_summaries, reference_markdown
 
     if markdown:
         typer.echo(reference_markdown(app), nl=False)
-        return
-    for path in command_paths(app):
-        typer.echo(path)
+    elif wants_json(output, as_json):
+        echo_json(command_summaries(app))
+    else:
+        for path in command_paths(app):
+            typer.echo(path)
 
 
 @app.command()
-def version() -> None:
+def version(output: FormatOption = OutputFormat.text, as_json: JsonFlag = False) -> None:
     """Print the version."""
-    typer.echo(__version__)
+    if wants_json(output, as_json):
+        echo_json({"version": __version__})
+    else:
+        typer.echo(__version__)
 
 
 @app.command("settings")
 def show_settings(
+    output: FormatOption = OutputFormat.text,
     as_json: JsonFlag = False,
     template: Annotated[
         bool, typer.Option("--template", help="Print an env file documenting every setting.")
@@ -95,7 +109,10 @@ def show_settings(
     values = current_settings().masked()
     env_file = env_file_path()
     values["(env file)"] = str(env_file) if env_file else None
-    print_mapping("Effective settings", values, as_json)
+    if wants_json(output, as_json):
+        echo_json(values)
+    else:
+        print_mapping(values)
 
 
 HostOption = Annotated[str | None, typer.Option("--host", help="Address to bind.")]

@@ -5,6 +5,8 @@
 - `LazyGroups` is the top-level group: it imports a command group's module only when that
   group runs (`openpolicy.cli.COMMAND_GROUPS` maps names to modules).
 - `exit_status()` turns an exception into the documented exit code and one line of text.
+- `current_settings()`, `live_target()`, `engine()`, `confirmer()`: what operations commands
+  need, imported on use. Printing is `openpolicy.cli_output`.
 
 Nothing heavy (SQLAlchemy, FastAPI, boto3, procrastinate, uvicorn, rich) is imported here
 at module level; tests/foundation/test_cli_startup.py holds that line.
@@ -14,18 +16,18 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from sqlalchemy import Engine
 
     from openpolicy.config import Settings
+    from openpolicy.ops.pg import PgTarget
 
 # The exit codes of docs/cli.md.
 EXIT_OK = 0
@@ -160,57 +162,32 @@ def current_settings() -> Settings:
     return get_settings()
 
 
-def stdout() -> Console:
-    """The console for results (rich is imported on first use)."""
-    return _consoles()[0]
+YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def stderr() -> Console:
-    """The console for progress, warnings and errors."""
-    return _consoles()[1]
+def confirmer(yes: bool) -> Callable[[str], bool]:
+    """Ask a yes/no question on the terminal, unless `--yes` answered it already."""
+
+    def ask(question: str) -> bool:
+        return yes or typer.confirm(question, default=False)
+
+    return ask
 
 
-@lru_cache(maxsize=1)
-def _consoles() -> tuple[Console, Console]:
-    from rich.console import Console
+def live_target(settings: Settings, target_url: str | None = None) -> PgTarget:
+    """The database an operations command works on: `--target-url`, else the live one."""
+    from openpolicy.ops.pg import PgTarget, target_from_settings
 
-    return Console(), Console(stderr=True)
-
-
-def echo_json(value: Any) -> None:
-    """Indented JSON on stdout (dates, paths and decimals as strings)."""
-    import orjson
-
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode())
+    if target_url:
+        return PgTarget.from_url(target_url)
+    return target_from_settings(settings)
 
 
-def print_mapping(title: str, values: Mapping[str, Any], as_json: bool) -> None:
-    """A two-column table of names and values, or the same as a JSON object."""
-    if as_json:
-        echo_json(dict(values))
-        return
-    from rich.table import Table
+def engine(settings: Settings) -> Engine:
+    """A SQLAlchemy engine without a pool (a command makes a few statements, then exits)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
 
-    table = Table(title=title, show_header=False)
-    for key, value in values.items():
-        table.add_row(key, "" if value is None else str(value))
-    stdout().print(table)
+    from openpolicy.db import database_url
 
-
-def print_rows(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """A table of `rows`, one column per name in `columns`."""
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
-    stdout().print(table)
-
-
-def error(line: str) -> None:
-    """One `error: …` line on stderr (red on a terminal); the text is never read as markup."""
-    from rich.text import Text
-
-    stderr().print(Text.assemble(("error:", "red"), " ", line), highlight=False)
+    return create_engine(database_url(settings), poolclass=NullPool)

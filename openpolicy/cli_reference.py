@@ -56,11 +56,23 @@ def _usage(command: Any) -> str:
     return " ".join(parts)
 
 
+def command_summaries(app: typer.Typer) -> list[dict[str, str]]:
+    """Every command with its usage and the first line of its help (`commands --format json`)."""
+    return [
+        {"command": path, "usage": _usage(command), "summary": _summary(command)}
+        for path, command in _walk(typer.main.get_command(app), "openpolicy")
+    ]
+
+
+def _summary(command: Any) -> str:
+    return (command.help or "").strip().splitlines()[0] if command.help else ""
+
+
 def reference_markdown(app: typer.Typer) -> str:
     """A Markdown table: command, usage, and the first line of its help."""
     rows = ["| command | arguments and options | what it does |", "|---|---|---|"]
     for path, command in _walk(typer.main.get_command(app), "openpolicy"):
-        summary = (command.help or "").strip().splitlines()[0] if command.help else ""
+        summary = _summary(command)
         usage = _usage(command).replace("|", "\\|")
         rows.append(f"| `{path}` | {('`' + usage + '`') if usage else ''} | {summary} |")
     return "\n".join(rows) + "\n"

@@ -7,19 +7,24 @@ reported, not fatal), 1 when a document failed, 75 when a source is already runn
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from openpolicy.cli_kit import (
-    EXIT_BUSY,
-    EXIT_FAILED,
-    EXIT_OK,
-    command_group,
-    current_settings,
+from openpolicy.cli_kit import EXIT_BUSY, EXIT_FAILED, EXIT_OK, command_group, current_settings
+from openpolicy.cli_output import (
+    Column,
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
     echo_json,
+    error,
+    human_age,
+    print_table,
     stderr,
-    stdout,
+    styled,
+    wants_json,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +67,8 @@ def _progress() -> Progress:
 
 
 def _print_report(report: RunReport) -> None:
+    from rich.markup import escape  # what the sources say may hold [brackets]
+
     console = stderr()
     counts = report.counts
     if report.status == "busy":
@@ -74,13 +81,13 @@ def _print_report(report: RunReport) -> None:
         f"  ({report.units} documents, {report.skipped} unchanged, {report.seconds:.1f}s)",
         highlight=False,
     )
-    for error in report.errors[:10]:
-        console.print(f"  [red]error:[/red] {error}", highlight=False)
+    for problem in report.errors[:10]:
+        console.print(f"  [red]error:[/red] {escape(str(problem))}", highlight=False)
     for check in report.checks:
         if not check.passed:
             console.print(
                 f"  [yellow]fidelity {check.name}: {check.failures} failing[/yellow]"
-                + (f" (e.g. {check.examples[0]})" if check.examples else ""),
+                + (f" (e.g. {escape(str(check.examples[0]))})" if check.examples else ""),
                 highlight=False,
             )
     if report.source == "hansard" and (report.speakers.resolved or report.speakers.unresolved):
@@ -134,6 +141,8 @@ def run(
     sample: Annotated[
         bool, typer.Option("--sample", help="Read the bundled sample captures, not the network.")
     ] = False,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
 ) -> None:
     """Run sources now (in dependency order), with a progress bar and a summary."""
     from openpolicy.ingest.plans import SOURCE_ORDER
@@ -141,27 +150,45 @@ def run(
     wanted = list(SOURCE_ORDER) if "all" in names else names
     unknown = [name for name in wanted if name not in SOURCE_ORDER]
     if unknown:
-        stderr().print(
-            f"[red]error:[/red] unknown source {', '.join(unknown)};"
-            f" expected {', '.join(SOURCE_ORDER)} or all"
-        )
+        error(f"unknown source {', '.join(unknown)}; expected {', '.join(SOURCE_ORDER)} or all")
         raise typer.Exit(2)
     ordered = [name for name in SOURCE_ORDER if name in wanted]
     reports = _run_many(ordered, force=force, sample=sample)
-    for report in reports:
-        _print_report(report)
+    _report(reports, wants_json(output, as_json))
     raise typer.Exit(_exit_code(reports))
 
 
 @app.command("sample")
-def sample(force: ForceFlag = False) -> None:
+def sample(
+    force: ForceFlag = False, output: FormatOption = OutputFormat.text, as_json: JsonFlag = False
+) -> None:
     """Load the bundled sample (real captures) offline: members, bills, a division, Hansard."""
     from openpolicy.ingest.plans import SOURCE_ORDER
 
     reports = _run_many(list(SOURCE_ORDER), force=force, sample=True)
-    for report in reports:
-        _print_report(report)
+    _report(reports, wants_json(output, as_json))
     raise typer.Exit(_exit_code(reports))
+
+
+def _report(reports: list[RunReport], as_json: bool) -> None:
+    """The summary on stderr for people, or one JSON document on stdout for scripts."""
+    if not as_json:
+        for report in reports:
+            _print_report(report)
+        return
+    echo_json(
+        [
+            {
+                "source": report.source,
+                "status": report.status,
+                "run_id": report.run_id,
+                "counts": asdict(report.counts),
+                "checks_failed": [check.name for check in report.checks if not check.passed],
+                **report.details(),
+            }
+            for report in reports
+        ]
+    )
 
 
 def source_states(database: Any) -> list[dict[str, Any]]:
@@ -198,45 +225,55 @@ def source_states(database: Any) -> list[dict[str, Any]]:
     return states
 
 
+STATUS_STYLES = {"succeeded": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
+
+
 @app.command("status")
-def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-) -> None:
-    """Each source: status, last run / success / update, counts, fidelity, last error."""
+def status(output: FormatOption = OutputFormat.text, as_json: JsonFlag = False) -> None:
+    """Each source: status, last success and run, counts, failing checks, then last errors."""
+    from datetime import UTC, datetime
+
     states = source_states(_database())
-    if as_json:
+    if wants_json(output, as_json):
         echo_json(states)
         return
-    from rich.table import Table
+    now = datetime.now(UTC)
 
-    table = Table(title="Sources")
-    for column in (
-        "source",
-        "status",
-        "last run",
-        "last success",
-        "last updated",
-        "ins/upd/same/fail",
-        "checks failed",
-        "last error",
-    ):
-        table.add_column(column, overflow="fold")
+    def ago(value: Any) -> str:
+        return human_age((now - value).total_seconds()) if value else "-"
 
-    def when(value: Any) -> str:
-        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
-
+    rows = []
     for state in states:
         counts = state.get("counts") or {}
-        table.add_row(
-            state["source"],
-            state["status"],
-            when(state.get("last_run_at")),
-            when(state.get("last_success_at")),
-            when(state.get("last_updated_at")),
-            "/".join(str(counts.get(k, 0)) for k in ("inserted", "updated", "unchanged", "failed"))
-            if counts
-            else "-",
-            str(state.get("fidelity_failed", 0)),
-            (state.get("last_error") or "")[:200],
+        rows.append(
+            (
+                state["source"],
+                styled(state["status"], STATUS_STYLES.get(state["status"], "")),
+                ago(state.get("last_success_at")),
+                ago(state.get("last_run_at")),
+                ago(state.get("last_updated_at")),
+                "/".join(
+                    str(counts.get(k, 0)) for k in ("inserted", "updated", "unchanged", "failed")
+                )
+                if counts
+                else "-",
+                state.get("fidelity_failed", 0),
+            )
         )
-    stdout().print(table)
+    print_table(
+        [
+            Column("source", keep=True),
+            Column("status", keep=True),
+            Column("success", right=True),
+            Column("run", right=True),
+            Column("changed", right=True),
+            Column("ins/upd/same/fail", right=True),
+            Column("checks", right=True),
+        ],
+        rows,
+        title="Sources (success, run, changed: how long ago)",
+    )
+    for state in states:
+        if state.get("last_error"):
+            message = " ".join(str(state["last_error"]).split())
+            typer.echo(f"{state['source']}: last error: {message}")

@@ -137,6 +137,39 @@ def open_incident(
     return get_incident(conn, incident_id)
 
 
+def similar_open_incidents(
+    conn: Connection,
+    *,
+    severity: str,
+    impact: str,
+    services: list[str],
+    title: str | None = None,
+) -> list[Incident]:
+    """Open incidents that are probably the one about to be opened: the same impact or title
+    (case and spacing aside), or the same severity with a service in common."""
+
+    def same(a: str | None, b: str | None) -> bool:
+        return bool(a and b) and " ".join(str(a).lower().split()) == " ".join(
+            str(b).lower().split()
+        )
+
+    wanted = {s.strip().lower() for s in services if s.strip()}
+    try:
+        level = normalize_severity(severity)
+    except IncidentError:
+        level = None
+    found = []
+    for incident in list_incidents(conn):
+        if (
+            same(incident.impact, impact)
+            or same(incident.title, title)
+            or same(incident.title, impact)
+            or (incident.severity == level and wanted & {s.lower() for s in incident.services})
+        ):
+            found.append(incident)
+    return found
+
+
 def _add_update(conn: Connection, incident_id: int, status: str, note: str) -> None:
     conn.execute(
         text(

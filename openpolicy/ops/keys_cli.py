@@ -10,6 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from openpolicy.cli_kit import command_group
+from openpolicy.cli_output import (
+    Column,
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
+    echo_json,
+    print_table,
+    wants_json,
+)
 from openpolicy.config import get_settings
 
 if TYPE_CHECKING:
@@ -38,7 +47,7 @@ def _connection() -> Iterator[psycopg.Connection[Any]]:
 
 
 def _when(moment: Any) -> str:
-    return "" if moment is None else moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "-" if moment is None else moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 @app.command("create")
@@ -66,6 +75,8 @@ def create(
             help=f"Expire after this many days (1 to {MAX_EXPIRES_DAYS}).",
         ),
     ] = None,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
 ) -> None:
     """Issue a key. It is printed once: store it now, only its hash is kept."""
     from openpolicy.api import keys
@@ -80,41 +91,54 @@ def create(
             rate_limit_per_minute=rate_limit,
             expires_at=expires,
         )
-    typer.echo(key)
+    if wants_json(output, as_json):
+        echo_json({"key": key, "id": key_id, "prefix": key.split("_")[1], "service": service})
+    else:
+        typer.echo(key)
     typer.echo(f"(key {key_id} for {service}; shown once, store it now)", err=True)
 
 
 @app.command("list")
 def list_command(
     service: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
 ) -> None:
     """Every key with its status (active, rotating, expired, revoked); never the key."""
-    import orjson
-    from rich.console import Console
-    from rich.table import Table
-
     from openpolicy.api import keys
 
     with _connection() as conn:
         rows = keys.list_keys(conn, service)
-    if as_json:
-        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+    if wants_json(output, as_json):
+        echo_json(rows)
         return
-    table = Table(title="API keys")
-    for column in ("prefix", "service", "name", "scopes", "status", "expires", "last used"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["prefix"],
-            row["service"],
-            row["name"],
-            ",".join(row["scopes"]),
-            row["status"],
-            _when(row["expires_at"]),
-            _when(row["last_used_at"]),
-        )
-    Console().print(table)
+    if not rows:
+        typer.echo("no API key" + (f" for {service}" if service else ""))
+        return
+    print_table(
+        [
+            Column("prefix", keep=True),
+            Column("service", keep=True),
+            Column("status"),
+            Column("scopes"),
+            Column("expires (UTC)"),
+            Column("last used (UTC)"),
+            Column("name"),
+        ],
+        [
+            (
+                row["prefix"],
+                row["service"],
+                row["status"],
+                ",".join(row["scopes"]),
+                _when(row["expires_at"]),
+                _when(row["last_used_at"]),
+                row["name"],
+            )
+            for row in rows
+        ],
+        title="API keys",
+    )
 
 
 @app.command("revoke")
@@ -141,6 +165,8 @@ def rotate(
             help="Old keys keep working this long, 0 to end them now (default: setting).",
         ),
     ] = None,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
 ) -> None:
     """Issue replacements; old keys stay valid for the grace period, then expire."""
     from openpolicy.api import keys
@@ -148,6 +174,14 @@ def rotate(
     hours = grace_hours if grace_hours is not None else get_settings().api_key_grace_hours
     with _connection() as conn:
         rotated = keys.rotate(conn, service, dt.timedelta(hours=hours))
-    for owner, old_prefix, new_key in rotated:
-        typer.echo(f"{owner}\t{old_prefix}\t{new_key}")
+    if wants_json(output, as_json):
+        echo_json(
+            [
+                {"service": owner, "old_prefix": old_prefix, "key": new_key}
+                for owner, old_prefix, new_key in rotated
+            ]
+        )
+    else:
+        for owner, old_prefix, new_key in rotated:
+            typer.echo(f"{owner}\t{old_prefix}\t{new_key}")
     typer.echo(f"(rotated {len(rotated)} key(s); old keys valid for {hours:g} h more)", err=True)

@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from openpolicy.cli_kit import command_group
+from openpolicy.cli_output import FormatOption, JsonFlag, echo_json, wants_json
+from openpolicy.cli_output import OutputFormat as ReportFormat
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
 app = command_group(help="Official sources: list them, parse captured documents into records.")
 SOURCE_HELP = "Source name (`openpolicy sources list` names them)."
+ListFormat = FormatOption
 
 
 class OutputFormat(StrEnum):
@@ -32,10 +35,13 @@ def _fail(message: str) -> typer.Exit:
 
 
 @app.command("list")
-def list_sources() -> None:
+def list_sources(output: ListFormat = ReportFormat.text, as_json: JsonFlag = False) -> None:
     """Print every source name with a one-line description."""
     from openpolicy.sources.registry import SOURCE_NAMES, describe
 
+    if wants_json(output, as_json):
+        echo_json([{"name": name, "description": describe(name)} for name in SOURCE_NAMES])
+        return
     width = max(len(name) for name in SOURCE_NAMES)
     for name in SOURCE_NAMES:
         typer.echo(f"{name.ljust(width)}  {describe(name)}")
@@ -60,6 +66,8 @@ def fetch(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the body to this file.")
     ] = None,
+    report: ListFormat = ReportFormat.text,
+    as_json: JsonFlag = False,
 ) -> None:
     """Fetch one document through the polite client; print status, size and sha256."""
     from openpolicy.config import get_settings
@@ -99,6 +107,21 @@ def fetch(
             result = client.fetch(url)
     except FetchError as exc:
         raise _fail(str(exc)) from None
+    if output is not None:
+        output.write_bytes(result.body)
+    values = {
+        "url": result.url,
+        "status": result.status,
+        "size": len(result.body),
+        "sha256": result.sha256,
+        "content_type": result.content_type,
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+        "written_to": str(output) if output is not None else None,
+    }
+    if wants_json(report, as_json):
+        echo_json(values)
+        return
     typer.echo(f"url           {result.url}")
     typer.echo(f"status        {result.status}")
     typer.echo(f"size          {len(result.body)} bytes")
@@ -107,7 +130,6 @@ def fetch(
     typer.echo(f"etag          {result.etag or '-'}")
     typer.echo(f"last-modified {result.last_modified or '-'}")
     if output is not None:
-        output.write_bytes(result.body)
         typer.echo(f"written to    {output}")
 
 

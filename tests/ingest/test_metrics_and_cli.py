@@ -85,6 +85,11 @@ def test_ingest_sample_and_status_commands(cli_env: URL) -> None:
     assert states["ballots"]["status"] == "ok"
     assert states["ballots"]["counts"]["inserted"] == 330
     assert states["bill"]["status"] == "degraded" and states["bill"]["fidelity_failed"] == 1
+    # For people: one line per source within 80 columns, statuses whole; errors in full below.
+    table = runner.invoke(app, ["ingest", "status"], env={"COLUMNS": "80"})
+    rows = [line for line in table.stdout.splitlines() if ": last error: " not in line]
+    assert all(len(line.rstrip()) <= 80 for line in rows), table.stdout
+    assert any(line.split()[:2] == ["bill", "degraded"] for line in rows), table.stdout
     again = runner.invoke(app, ["ingest", "run", "all", "--sample"])
     assert again.exit_code == 0
     assert "members: succeeded  inserted 0, updated 0, unchanged 680, failed 0" in again.output

@@ -75,6 +75,10 @@ CASES: dict[str, list[Case]] = {
     "cache clear": [
         case("cache", "clear", code=FAILED, world="local", REDIS_URL="redis://127.0.0.1:9/0")
     ],
+    "cache status": [
+        case("cache", "status", code=OK, world="local"),
+        case("cache", "status", code=FAILED, world="local", REDIS_URL="redis://127.0.0.1:9/0"),
+    ],
     "commands": [case("commands", code=OK, world="local")],
     "db activity": [case("db", "activity", code=UNREACHABLE)],
     "db current": [case("db", "current", code=UNREACHABLE)],
@@ -83,8 +87,14 @@ CASES: dict[str, list[Case]] = {
     "db locks": [case("db", "locks", code=UNREACHABLE)],
     "db maintain": [case("db", "maintain", code=UNREACHABLE)],
     "db pool-status": [case("db", "pool-status", code=UNREACHABLE)],
+    "db psql": [case("db", "psql", "-c", "SELECT 1", code=UNREACHABLE)],
     "db status": [case("db", "status", code=UNREACHABLE)],
-    "db upgrade": [case("db", "upgrade", code=UNREACHABLE)],
+    "db upgrade": [
+        case("db", "upgrade", code=UNREACHABLE),
+        case("db", "upgrade", "--sql", code=UNREACHABLE),
+        case("db", "upgrade", "--from", "base", code=BAD_INPUT, world="local"),
+    ],
+    "db url": [case("db", "url", code=OK)],
     "dr drill": [
         case("dr", "drill", "--scenario", "database-corruption", code=UNREACHABLE),
         case("dr", "drill", "--scenario", "flood", code=BAD_INPUT, world="local"),
