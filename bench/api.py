@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import DATABASE, DEFAULT_DATA_DIR, connect, start_cluster
-from openpolicy.queries import _sql, search
-from openpolicy.queries.freshness import current_data_version
-from openpolicy.queries.reference import request_version
+from openpolicy.db import connect_async
+from openpolicy.queries import search
+from openpolicy.queries.freshness import current_data_version, request_version
 
 WORK = Path("/tmp/openpolicy-bench")
 TANTIVY_DIR = WORK / "tantivy"
@@ -180,11 +180,14 @@ class SearchFigures:
 def bench_search(repeat: int) -> SearchFigures:
     cluster = start_cluster(DEFAULT_DATA_DIR)
     conn = connect(cluster, autocommit=True)
-    _sql.configure_connection(conn)
-    conn.prepare_threshold = 1  # as the API's pool: prepared statements, generic plans
-    conn.execute("SET plan_cache_mode = force_generic_plan")
+    # The query functions on a read connection configured as the read pool's (prepared
+    # statements, generic plans), in an event loop of their own.
+    loop = asyncio.new_event_loop()
+    reader_cm = connect_async(cluster.url(DATABASE))
+    reader = loop.run_until_complete(reader_cm.__aenter__())
+    loop.run_until_complete(reader.execute("SET plan_cache_mode = force_generic_plan"))
     # The API knows the data version from its LISTEN watcher, not from a read per request.
-    request_version.set(current_data_version(conn)[0])
+    request_version.set(loop.run_until_complete(current_data_version(reader)).version)
     index = build_tantivy(conn)
     searcher = index.searcher()
     figures = SearchFigures()
@@ -204,8 +207,10 @@ def bench_search(repeat: int) -> SearchFigures:
         parsed = index.parse_query(tantivy_query(q), ["body"], conjunction_by_default=True)
 
         def pg(sort: str, q: str = q, snippets: bool = True) -> search.SearchResult:
-            return search.search_speeches(
-                conn, search.SpeechSearch(q=q, sort=sort, limit=20, snippets=snippets)
+            return loop.run_until_complete(
+                search.search_speeches(
+                    reader, search.SpeechSearch(q=q, sort=sort, limit=20, snippets=snippets)
+                )
             )
 
         def bm25(parsed: Any = parsed) -> Any:
@@ -293,6 +298,8 @@ def bench_search(repeat: int) -> SearchFigures:
         + ", ".join(f"{q!r}: {t} {r} (tantivy {c})" for q, t, r, c in totals[:3])
     )
     conn.close()
+    loop.run_until_complete(reader_cm.__aexit__(None, None, None))
+    loop.close()
     return figures
 
 

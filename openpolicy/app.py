@@ -16,38 +16,20 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openpolicy import __version__
-from openpolicy.api import close_api, install_api, open_api, start_api, stop_api
+from openpolicy.api import install_api, start_api, stop_api
 from openpolicy.cache import redis_client
 from openpolicy.config import Settings, get_settings
-from openpolicy.db import create_db_engine, session_factory
-from openpolicy.errors import (
-    PROBLEM_CONTENT_TYPE,
-    BadRequestError,
-    OpenPolicyError,
-    ServiceUnavailableError,
-)
+from openpolicy.db import ReadPool, WritePool, create_db_engine
+from openpolicy.errors import BadRequestError, OpenPolicyError, ServiceUnavailableError
 from openpolicy.ops import (
     backup_metrics,  # noqa: F401  (registers the backup-age scrape hook)
     scraper_metrics,
 )
 from openpolicy.ops.health import HEALTHY, health_report
 from openpolicy.ops.metrics import HttpMetricsMiddleware, render_metrics
+from openpolicy.problems import problem_response
 
 log = logging.getLogger("openpolicy.app")
-
-
-def problem_response(error: OpenPolicyError, instance: str) -> Response:
-    """Render any expected error as application/problem+json."""
-    headers: dict[str, str] = {}
-    retry_after = getattr(error, "retry_after", None)
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    return Response(
-        orjson.dumps(error.to_problem(instance)),
-        status_code=error.status_code,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=headers,
-    )
 
 
 class HttpStatusError(OpenPolicyError):
@@ -114,11 +96,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = engine is None
+        # The operations' engine (health, metrics, the maintenance switch); the pages and the
+        # API read through the read pool, the server's own writes go through the write pool.
         app.state.engine = engine if engine is not None else create_db_engine(settings)
-        app.state.sessions = session_factory(app.state.engine)
+        app.state.reads = ReadPool(settings, app.state.engine.url)
+        app.state.writes = WritePool(settings, app.state.engine.url)
+        await app.state.reads.open()
+        await app.state.writes.open()
         app.state.redis = redis_client(settings)
         start_api(app, settings)
-        await open_api(app)
         # What startup built lives as long as the process: move it out of the collector's
         # sight, so full collections stop walking it under load (bench/api.py measured
         # about a tenth of a detail request's CPU time spent in the collector).
@@ -135,8 +121,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             gc.set_threshold(*thresholds)
             gc.unfreeze()  # an app built again in this process (tests) leaves nothing behind
-            await close_api(app)
-            stop_api(app)
+            await stop_api(app)
+            await app.state.writes.close()
+            await app.state.reads.close()
             if app.state.redis is not None:
                 app.state.redis.close()
             if owns_engine:
@@ -181,4 +168,4 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return app
 
 
-__all__ = ["ServiceUnavailableError", "create_app", "problem_response"]
+__all__ = ["ServiceUnavailableError", "create_app"]

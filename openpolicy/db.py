@@ -1,27 +1,60 @@
-"""The database engine, its connection pool, and the session scope.
+"""The one place that opens connections to PostgreSQL (docs/architecture.md says why so).
 
-`database_url()` is the one place that decides where the data lives: the configured
-DATABASE_URL, or the embedded cluster (started on demand). Nothing connects at import time.
+* **Reads** — the API and the web site alike — go through one `ReadPool`: a psycopg
+  `AsyncConnectionPool` of autocommit connections that keep their statements prepared and
+  run cached generic plans, used from `async def` query functions (openpolicy.queries) on
+  the server's event loop. A `ReadPool` carries the `DataVersionWatcher` of the database it
+  reads, so a pool pointed at a streaming replica follows that replica's data version.
+* **Writes** — ingest, the command line, operations — open plain psycopg connections with
+  `connect()` (or `connect_async()` for a command that reads through the query functions).
+  The server's own few writes (audit trail, API-key use) and the key checks that must see
+  them go through a small `WritePool` on the primary.
+* **Schema changes** — Alembic, and the operations commands written with SQLAlchemy — use
+  `create_db_engine()`.
+
+`database_url()` decides where the data lives: DATABASE_URL, or the embedded cluster
+(started on demand). Nothing connects at import time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+import contextlib
+import contextvars
+import datetime as dt
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import psycopg
+import sqlalchemy.exc
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from openpolicy.config import Settings
+from openpolicy.dataversion import CHANNEL, VERSION_SQL
 
 if TYPE_CHECKING:
     from openpolicy.embedded import EmbeddedCluster
 
+log = logging.getLogger("openpolicy.db")
+
 _cluster: EmbeddedCluster | None = None
+
+# What a database that cannot be reached raises, whichever connection was asked: no
+# connection could be opened, or the pool had none to give in time.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    PoolTimeout,
+    sqlalchemy.exc.OperationalError,
+)
 
 
 def embedded_cluster(settings: Settings) -> EmbeddedCluster:
@@ -45,8 +78,333 @@ def database_url(settings: Settings) -> URL:
     return embedded_cluster(settings).url(settings.embedded_database)
 
 
+def conninfo(url: URL | str) -> str:
+    """A libpq connection string for a database URL (TCP or the embedded Unix socket)."""
+    parsed = url if isinstance(url, URL) else make_url(url)
+    params: dict[str, Any] = {}
+    for key, value in parsed.query.items():
+        params[key] = value if isinstance(value, str) else value[-1]
+    if parsed.host:
+        params["host"] = parsed.host
+    if parsed.port:
+        params["port"] = parsed.port
+    if parsed.username:
+        params["user"] = parsed.username
+    if parsed.password:
+        params["password"] = parsed.password
+    if parsed.database:
+        params["dbname"] = parsed.database
+    return make_conninfo(**params)
+
+
+def _target(where: Settings | URL | str) -> str:
+    if isinstance(where, Settings):
+        return conninfo(database_url(where))
+    if isinstance(where, URL) or "://" in where:
+        return conninfo(where)
+    return where  # already a libpq string
+
+
+# --- query accounting ---------------------------------------------------------------------
+
+
+@dataclass
+class QueryStats:
+    """Statements sent and time spent in the database by one request (Server-Timing, the
+    access log, and the query-count tests)."""
+
+    count: int = 0
+    seconds: float = 0.0
+
+
+_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar(
+    "openpolicy_query_stats", default=None
+)
+
+
+def track_queries() -> QueryStats:
+    """Start counting the statements of the current request (its task's context)."""
+    stats = QueryStats()
+    _stats.set(stats)
+    return stats
+
+
+def current_stats() -> QueryStats | None:
+    return _stats.get()
+
+
+class CountingCursor(psycopg.AsyncCursor[Any]):
+    """The read connections' cursor: counts and times its statements."""
+
+    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> CountingCursor:
+        stats = _stats.get()
+        if stats is None:
+            await super().execute(query, params, **kwargs)
+            return self
+        started = time.perf_counter()
+        try:
+            await super().execute(query, params, **kwargs)
+        finally:
+            stats.count += 1
+            stats.seconds += time.perf_counter() - started
+        return self
+
+
+class CountingServerCursor(psycopg.AsyncServerCursor[Any]):
+    """The streaming (server-side) counterpart, for exports."""
+
+    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> CountingServerCursor:
+        stats = _stats.get()
+        if stats is not None:
+            stats.count += 1
+        await super().execute(query, params, **kwargs)
+        return self
+
+
+# --- the read side ------------------------------------------------------------------------
+
+ReadConnection = psycopg.AsyncConnection[Any]
+
+# A connection checked out less than this ago is trusted without a ping: the pre-ping round
+# trip would cost more than the queries of a small request, and a connection that died
+# since is discarded by the pool when its query fails. The time is kept at checkout, not
+# at return: a pool `reset` callback makes psycopg_pool hand every returned connection to
+# a background worker, and measured on bench/api.py most requests then queued for one.
+PING_AFTER_IDLE_SECONDS = 5.0
+_checked_out_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+async def _ping_if_idle(conn: ReadConnection) -> None:
+    """The pool's pre-ping, for connections idle a while (not counted as the request's)."""
+    now = time.monotonic()
+    idle = now - _checked_out_at.get(conn, now)
+    _checked_out_at[conn] = now
+    if idle > PING_AFTER_IDLE_SECONDS:
+        token = _stats.set(None)
+        try:
+            await AsyncConnectionPool.check_connection(conn)
+        finally:
+            _stats.reset(token)
+
+
+async def _configure_read(conn: ReadConnection) -> None:
+    conn.cursor_factory = CountingCursor
+    conn.server_cursor_factory = CountingServerCursor
+    _checked_out_at[conn] = time.monotonic()  # just connected: no ping needed yet
+
+
+class DataVersionWatcher:
+    """The data version of one database as this process knows it: `current()` is
+    (version, changed_at), or None while unknown (then a request reads the row itself).
+
+    A task on the event loop holds its own connection to the database its pool reads.
+    On a primary it LISTENs on the data-version channel (`bump_data_version` NOTIFYs at
+    commit, so the version never runs ahead of the data) and reads the row again on every
+    notification and at least every `REFRESH_SECONDS`. A hot standby refuses LISTEN, and
+    replays the row with the data it labels: there the row is polled every
+    `POLL_SECONDS`, so the version follows the replica, never the primary.
+    """
+
+    REFRESH_SECONDS = 5.0
+    POLL_SECONDS = 0.5
+    WAIT_SECONDS = 0.5
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, target: str, *, application_name: str = "openpolicy-version") -> None:
+        self.target = target
+        self.application_name = application_name
+        self.listening = False
+        self._value: tuple[int, dt.datetime | None] | None = None
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def current(self) -> tuple[int, dt.datetime | None] | None:
+        return self._value
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop it watches from (to stop it from another thread)."""
+        return self._task.get_loop() if self._task is not None else None
+
+    async def start(self, wait: float = 5.0) -> None:
+        """Start watching; return once the version is known (or after `wait` seconds)."""
+        self._ready = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="data-version")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), wait)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._value = None
+
+    async def _read(self, conn: ReadConnection) -> None:
+        row = await (await conn.execute(VERSION_SQL)).fetchone()
+        self._value = (int(row[0]), row[1]) if row else (0, None)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.target, autocommit=True, application_name=self.application_name
+                ) as conn:
+                    try:
+                        await conn.execute(f"LISTEN {CHANNEL}")
+                        self.listening = True
+                    except psycopg.errors.ReadOnlySqlTransaction:
+                        self.listening = False  # a hot standby: poll the replayed row
+                    await self._read(conn)
+                    self._ready.set()
+                    refreshed = time.monotonic()
+                    while True:
+                        heard = True
+                        if self.listening:
+                            heard = False
+                            async for _notice in conn.notifies(
+                                timeout=self.WAIT_SECONDS, stop_after=1
+                            ):
+                                heard = True
+                        else:
+                            await asyncio.sleep(self.POLL_SECONDS)
+                        if heard or time.monotonic() - refreshed >= self.REFRESH_SECONDS:
+                            await self._read(conn)
+                            refreshed = time.monotonic()
+            except psycopg.Error as exc:
+                self._value = None
+                self.listening = False
+                log.warning("data version watcher: %s; reading per request meanwhile", exc)
+                self._ready.set()
+                await asyncio.sleep(self.RETRY_SECONDS)
+
+
+class ReadPool:
+    """The read side's connections: one pool, one kind of connection, for the API and the
+    web site alike (and any replica, by its URL).
+
+    Connections are autocommit (no BEGIN/COMMIT round trips for single reads), prepare
+    every statement from its second use, count their statements, and run cached generic
+    plans (`plan_cache_mode=force_generic_plan`): planning a list page or a detail page's
+    joins took several times longer than running them (0.37 ms against 0.06 ms for a page
+    of bills). Query functions whose best plan depends on the values (search windows)
+    send their values as literals, never prepared.
+    """
+
+    def __init__(self, settings: Settings, url: URL | str, *, name: str = "openpolicy-read"):
+        self.url = url
+        self.conninfo = _target(url)
+        self.name = name
+        self.pool = AsyncConnectionPool(
+            self.conninfo,
+            min_size=min(settings.db_pool_size, 4),
+            max_size=settings.db_pool_size + settings.db_max_overflow,
+            timeout=settings.db_pool_timeout_seconds,
+            max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": 1,
+                "connect_timeout": settings.db_connect_timeout_seconds,
+                "application_name": name,
+                "options": "-c plan_cache_mode=force_generic_plan",
+            },
+            configure=_configure_read,
+            check=_ping_if_idle if settings.db_pool_pre_ping else None,
+            name=name,
+            open=False,
+        )
+        self.version = DataVersionWatcher(self.conninfo, application_name=f"{name}-version")
+
+    async def open(self) -> None:
+        """Open in the event loop that will use the connections (the app's lifespan)."""
+        await self.pool.open(wait=False)
+        await self.version.start()
+
+    async def close(self) -> None:
+        await self.version.stop()
+        await self.pool.close()
+
+    def connection(self) -> AbstractAsyncContextManager[ReadConnection]:
+        return self.pool.connection()
+
+    async def data_version(self, conn: ReadConnection) -> tuple[int, dt.datetime | None]:
+        """The version of the data this pool reads: the watcher's, else read on `conn`."""
+        known = self.version.current()
+        if known is not None:
+            return known
+        row = await (await conn.execute(VERSION_SQL)).fetchone()
+        return (int(row[0]), row[1]) if row else (0, None)
+
+
+class WritePool:
+    """The server's own writes (audit trail, API-key use) and the reads that must see them
+    at once (API-key checks): a few autocommit connections to the primary."""
+
+    def __init__(self, settings: Settings, url: URL | str, *, name: str = "openpolicy-write"):
+        self.pool = AsyncConnectionPool(
+            _target(url),
+            min_size=1,
+            max_size=4,
+            timeout=settings.db_pool_timeout_seconds,
+            max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": settings.db_connect_timeout_seconds,
+                "application_name": name,
+            },
+            name=name,
+            open=False,
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    def connection(self) -> AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
+        return self.pool.connection()
+
+
+# --- the write side -----------------------------------------------------------------------
+
+
+def connect(
+    where: Settings | URL | str,
+    *,
+    autocommit: bool = False,
+    application_name: str = "openpolicy",
+    **kwargs: Any,
+) -> psycopg.Connection[Any]:
+    """A plain connection for ingest, the command line and operations (the caller owns its
+    transactions). `where` is the settings, a database URL or a libpq string."""
+    return psycopg.connect(
+        _target(where), autocommit=autocommit, application_name=application_name, **kwargs
+    )
+
+
+@contextlib.asynccontextmanager
+async def connect_async(
+    where: Settings | URL | str, *, application_name: str = "openpolicy-cli"
+) -> AsyncIterator[ReadConnection]:
+    """One read connection outside the server (the command line, benchmarks), configured
+    like the pool's, for calling the query functions."""
+    conn = await psycopg.AsyncConnection.connect(
+        _target(where),
+        autocommit=True,
+        prepare_threshold=1,
+        application_name=application_name,
+    )
+    await _configure_read(conn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
 def create_db_engine(settings: Settings, url: URL | None = None) -> Engine:
-    """An engine with the pool sized from settings."""
+    """A SQLAlchemy engine (Alembic, and the operations commands written with it)."""
     return create_engine(
         url if url is not None else database_url(settings),
         poolclass=QueuePool,
@@ -60,24 +418,6 @@ def create_db_engine(settings: Settings, url: URL | None = None) -> Engine:
             "application_name": "openpolicy",
         },
     )
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-@contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error. Callers own transactions."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @dataclass(frozen=True)
@@ -104,7 +444,7 @@ class PoolStatus:
 
 
 def pool_status(engine: Engine) -> PoolStatus:
-    """Size, checked-out connections and overflow of this process's pool."""
+    """Size, checked-out connections and overflow of this process's engine pool."""
     pool = engine.pool
     if not isinstance(pool, QueuePool):
         return PoolStatus(size=0, checked_out=0, overflow=0, max_overflow=0, idle=0)

@@ -1,9 +1,9 @@
 """The public REST API, `/api/v1`: thin handlers over `openpolicy.queries`.
 
 `create_app` calls `install_api(app, settings)` (routes, the gate middleware, error
-mapping, OpenAPI and its docs page) and, in its lifespan, `start_api(app, settings)` /
-`stop_api(app)` (the read pools, the response cache, the rate limiter, the maintenance
-reader) with `await open_api(app)` / `await close_api(app)` for the async pool.
+mapping, OpenAPI and its docs page) and, in its lifespan, once the app's read and write
+pools are open (openpolicy.db), `start_api(app, settings)` / `await stop_api(app)` (the
+response cache, the rate limiter, the maintenance reader).
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     def docs_page() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title="OpenPolicy API")
 
-    from openpolicy.app import problem_response
     from openpolicy.errors import BadRequestError, DatabaseUnavailableError
+    from openpolicy.problems import problem_response
 
     @app.exception_handler(psycopg.errors.DataError)
     async def _bad_value(request: Request, exc: psycopg.errors.DataError) -> Response:
@@ -153,17 +153,16 @@ def install_api(app: FastAPI, settings: Settings) -> None:
 
 
 def start_api(app: FastAPI, settings: Settings) -> None:
-    """Lifespan start: read pool, response cache, rate limiter, maintenance reader."""
+    """Lifespan start: response cache, rate limiter, maintenance reader, pool gauges. The
+    read and write pools (`app.state.reads`, `app.state.writes`) are the app's."""
     from redis.asyncio import Redis as AsyncRedis
 
     from openpolicy.api.cache import MemoryResponseCache, NoCache, RedisResponseCache
-    from openpolicy.api.pool import create_async_read_pool, create_read_pool
+    from openpolicy.api.metrics import register_pool
     from openpolicy.api.ratelimit import RateLimiter
     from openpolicy.api.responses import ApiContext
     from openpolicy.ops.maintenance import MaintenanceReader
 
-    engine = app.state.engine
-    pool = create_read_pool(settings, engine.url)
     async_redis = (
         AsyncRedis.from_url(
             settings.redis_url.get_secret_value(), socket_connect_timeout=2, socket_timeout=2
@@ -178,44 +177,20 @@ def start_api(app: FastAPI, settings: Settings) -> None:
         cache = RedisResponseCache(app.state.redis, async_redis, settings.api_cache_ttl_seconds)
     else:
         cache = MemoryResponseCache(settings.api_cache_max_entries)
-    from openpolicy.api.pool import conninfo
-    from openpolicy.api.version import VersionWatcher
-
-    watcher = VersionWatcher(conninfo(engine.url)).start()
-    apool = create_async_read_pool(settings, engine.url)
     app.state.api = ApiContext(
-        pool=pool,
-        apool=apool,
-        cache=cache,
-        max_age=settings.api_http_max_age_seconds,
-        version=watcher,
+        reads=app.state.reads, cache=cache, max_age=settings.api_http_max_age_seconds
     )
     app.state.api_async_redis = async_redis
     app.state.rate_limiter = RateLimiter(async_redis)
-    app.state.maintenance = MaintenanceReader(engine, settings)
-    from openpolicy.api.metrics import register_pool
-
-    register_pool(pool)
-    register_pool(apool)
+    app.state.maintenance = MaintenanceReader(app.state.engine, settings)
+    register_pool(app.state.reads.pool)
+    register_pool(app.state.writes.pool)
 
 
-async def open_api(app: FastAPI) -> None:
-    """Lifespan start, in the event loop the async pool's connections belong to."""
-    await app.state.api.apool.open(wait=False)
+async def stop_api(app: FastAPI) -> None:
+    async_redis = getattr(app.state, "api_async_redis", None)
+    if async_redis is not None:
+        await async_redis.aclose()
 
 
-async def close_api(app: FastAPI) -> None:
-    api = getattr(app.state, "api", None)
-    if api is not None:
-        await api.apool.close()
-
-
-def stop_api(app: FastAPI) -> None:
-    api = getattr(app.state, "api", None)
-    if api is not None:
-        if api.version is not None:
-            api.version.stop()
-        api.pool.close()
-
-
-__all__ = ["API_PREFIX", "close_api", "install_api", "open_api", "start_api", "stop_api"]
+__all__ = ["API_PREFIX", "install_api", "start_api", "stop_api"]

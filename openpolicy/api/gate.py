@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import anyio.to_thread
 import orjson
 import structlog
 from starlette.requests import Request
@@ -230,13 +229,8 @@ class ApiGate:
         cached = self._keys.get(digest)
         if cached is not None and cached[0] > now:
             return cached[1]
-        pool = app_state.api.pool
-
-        def lookup() -> keys.KeyInfo | str:
-            with pool.connection() as conn:
-                return keys.verify(conn, presented)
-
-        result = await anyio.to_thread.run_sync(lookup)
+        async with app_state.writes.connection() as conn:  # the primary: no replica lag
+            result = await keys.verify(conn, presented)
         if len(self._keys) > 10_000:
             self._keys.clear()
         self._keys[digest] = (now + self.settings.api_key_cache_seconds, result)
@@ -247,28 +241,23 @@ class ApiGate:
         if now - self._touched.get(key.id, float("-inf")) < KEY_TOUCH_SECONDS:
             return
         self._touched[key.id] = now
-        pool = app_state.api.pool
-
-        def write() -> None:
-            with pool.connection() as conn:
-                keys.touch(conn, key.id)
-
-        await anyio.to_thread.run_sync(write)
+        async with app_state.writes.connection() as conn:
+            await keys.touch(conn, key.id)
 
     async def _audit(
         self, scope: Scope, status: int, key: keys.KeyInfo | None, request_id: str
     ) -> None:
         app_state = scope["app"].state if "app" in scope else None
-        api = getattr(app_state, "api", None)
-        if api is None:
+        writes = getattr(app_state, "writes", None)
+        if writes is None:
             return
         presented = _header(scope, b"x-api-key")
         prefix = keys.split_key(presented) if presented else None
         actor = key.actor if key else (f"key:{prefix}" if prefix else "anonymous")
 
-        def write() -> None:
-            with api.pool.connection() as conn:
-                keys.audit(
+        try:
+            async with writes.connection() as conn:
+                await keys.audit_async(
                     conn,
                     "api.unauthorized" if status == 401 else "api.forbidden",
                     actor=actor,
@@ -277,9 +266,6 @@ class ApiGate:
                     client_ip=self._client(scope),
                     details={"method": scope.get("method"), "request_id": request_id},
                 )
-
-        try:
-            await anyio.to_thread.run_sync(write)
         except Exception:  # the audit trail failing must not turn a 401 into a 500
             structlog.get_logger("openpolicy.api").exception("audit write failed")
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import psycopg
 
 from openpolicy.errors import NotFoundError, ValidationFailedError
-from openpolicy.queries._sql import Connection
+from openpolicy.queries import admin
 
 KEY_PREFIX = "opk"
 SCOPES = ("read", "admin")
@@ -53,32 +54,54 @@ def split_key(key: str) -> str | None:
     return parts[1]
 
 
-def verify(conn: Connection, key: str) -> KeyInfo | str:
-    """The key's info, or why it is refused (unknown, revoked, expired)."""
+async def verify(conn: psycopg.AsyncConnection[Any], key: str) -> KeyInfo | str:
+    """The key's info, or why it is refused (unknown, revoked, expired). `conn` reaches the
+    primary (openpolicy.db.WritePool): a key revoked a moment ago is refused at once."""
     prefix = split_key(key)
     if prefix is None:
         return "malformed API key (expected opk_XXXXXXXX_…)"
-    row = conn.execute(
-        "SELECT id, key_hash, name, service, scopes, rate_limit_per_minute, expires_at,"
-        " revoked_at FROM api_keys WHERE prefix = %s",
-        (prefix,),
-    ).fetchone()
-    if row is None or not hmac.compare_digest(row[1], hash_key(key)):
+    row = await admin.key_by_prefix(conn, prefix)
+    if row is None or not hmac.compare_digest(row.key_hash, hash_key(key)):
         return "unknown API key"
-    if row[7] is not None:
+    if row.revoked_at is not None:
         return f"API key {prefix} was revoked"
-    if row[6] is not None and row[6] <= dt.datetime.now(dt.UTC):
-        return f"API key {prefix} expired at {row[6].isoformat()}"
-    return KeyInfo(row[0], prefix, row[2], row[3], tuple(row[4] or ()), row[5], row[6])
+    if row.expires_at is not None and row.expires_at <= dt.datetime.now(dt.UTC):
+        return f"API key {prefix} expired at {row.expires_at.isoformat()}"
+    return KeyInfo(
+        row.id,
+        prefix,
+        row.name,
+        row.service,
+        tuple(row.scopes or ()),
+        row.rate_limit_per_minute,
+        row.expires_at,
+    )
 
 
-def touch(conn: Connection, key_id: int) -> None:
+async def touch(conn: psycopg.AsyncConnection[Any], key_id: int) -> None:
     """Record use (callers throttle this to once a minute per key)."""
-    conn.execute("UPDATE api_keys SET last_used_at = now() WHERE id = %s", (key_id,))
+    await conn.execute("UPDATE api_keys SET last_used_at = now() WHERE id = %s", (key_id,))
 
 
-def audit(
-    conn: Connection,
+AUDIT_SQL = (
+    "INSERT INTO audit_events (actor, action, status_code, path, client_ip, details)"
+    " VALUES (%s, %s, %s, %s, %s, %s::jsonb)"
+)
+
+
+def _audit_params(
+    action: str,
+    actor: str | None,
+    status_code: int | None,
+    path: str | None,
+    client_ip: str | None,
+    details: dict[str, Any] | None,
+) -> tuple[Any, ...]:
+    return (actor, action, status_code, path, client_ip, orjson.dumps(details or {}).decode())
+
+
+async def audit_async(
+    conn: psycopg.AsyncConnection[Any],
     action: str,
     *,
     actor: str | None,
@@ -87,11 +110,24 @@ def audit(
     client_ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    conn.execute(
-        "INSERT INTO audit_events (actor, action, status_code, path, client_ip, details)"
-        " VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
-        (actor, action, status_code, path, client_ip, orjson.dumps(details or {}).decode()),
+    """One audit event, from the server (the gate's 401s and 403s)."""
+    await conn.execute(
+        AUDIT_SQL, _audit_params(action, actor, status_code, path, client_ip, details)
     )
+
+
+def audit(
+    conn: psycopg.Connection[Any],
+    action: str,
+    *,
+    actor: str | None,
+    status_code: int | None = None,
+    path: str | None = None,
+    client_ip: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """One audit event, from the command line (in the command's transaction)."""
+    conn.execute(AUDIT_SQL, _audit_params(action, actor, status_code, path, client_ip, details))
 
 
 def _check_scopes(scopes: list[str]) -> list[str]:
@@ -104,7 +140,7 @@ def _check_scopes(scopes: list[str]) -> list[str]:
 
 
 def create(
-    conn: Connection,
+    conn: psycopg.Connection[Any],
     *,
     name: str,
     service: str,
@@ -132,44 +168,7 @@ def create(
     return key, int(row[0])
 
 
-def status_of(revoked_at: Any, expires_at: Any, replaced_by: Any) -> str:
-    now = dt.datetime.now(dt.UTC)
-    if revoked_at is not None:
-        return "revoked"
-    if expires_at is not None and expires_at <= now:
-        return "expired"
-    if replaced_by is not None:
-        return "rotating"
-    return "active"
-
-
-def list_keys(conn: Connection, service: str | None = None) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        "SELECT id, name, service, prefix, scopes, rate_limit_per_minute, created_at,"
-        " expires_at, last_used_at, revoked_at, replaced_by_id FROM api_keys"
-        " WHERE %s::text IS NULL OR service = %s ORDER BY service, created_at, id",
-        (service, service),
-    ).fetchall()
-    return [
-        {
-            "id": r[0],
-            "name": r[1],
-            "service": r[2],
-            "prefix": r[3],
-            "scopes": list(r[4] or []),
-            "rate_limit_per_minute": r[5],
-            "created_at": r[6],
-            "expires_at": r[7],
-            "last_used_at": r[8],
-            "revoked_at": r[9],
-            "replaced_by_id": r[10],
-            "status": status_of(r[9], r[7], r[10]),
-        }
-        for r in rows
-    ]
-
-
-def revoke(conn: Connection, prefix: str, actor: str = "cli") -> None:
+def revoke(conn: psycopg.Connection[Any], prefix: str, actor: str = "cli") -> None:
     row = conn.execute(
         "UPDATE api_keys SET revoked_at = now(), updated_at = now()"
         " WHERE prefix = %s AND revoked_at IS NULL RETURNING id",
@@ -181,7 +180,7 @@ def revoke(conn: Connection, prefix: str, actor: str = "cli") -> None:
 
 
 def rotate(
-    conn: Connection, service: str, grace: dt.timedelta, actor: str = "cli"
+    conn: psycopg.Connection[Any], service: str, grace: dt.timedelta, actor: str = "cli"
 ) -> list[tuple[str, str, str]]:
     """Replace every active key of `service` (or of every service with `all`).
 

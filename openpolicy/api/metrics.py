@@ -1,5 +1,5 @@
-"""Gauges of the API's read pools (threaded and async, summed), refreshed when Prometheus
-scrapes /metrics."""
+"""Gauges of the server's connection pools (the read pool and the write pool, summed),
+refreshed when Prometheus scrapes /metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import weakref
 from typing import Any
 
 from prometheus_client import Gauge
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 
 from openpolicy.ops.metrics import REGISTRY, register_scrape_hook
 
@@ -24,10 +24,10 @@ READ_POOL_MAX = Gauge(
     "api_db_pool_max", "Most connections the API's read pool may open.", registry=REGISTRY
 )
 
-_pools: weakref.WeakSet[ConnectionPool | AsyncConnectionPool] = weakref.WeakSet()
+_pools: weakref.WeakSet[AsyncConnectionPool] = weakref.WeakSet()
 
 
-def register_pool(pool: ConnectionPool | AsyncConnectionPool) -> None:
+def register_pool(pool: AsyncConnectionPool) -> None:
     _pools.add(pool)
     register_scrape_hook(_refresh)
 

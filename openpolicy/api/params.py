@@ -16,7 +16,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 
 from openpolicy.errors import BadRequestError, ValidationFailedError
-from openpolicy.queries._sql import MAX_LIMIT, PageRequest, SortKey, decode_cursor
+from openpolicy.queries.paging import MAX_LIMIT, PageRequest, SortKey, decode_cursor
 from openpolicy.vocab import parse_session_code
 
 Kind = Literal["str", "int", "bool", "date", "datetime", "enum", "session", "list"]

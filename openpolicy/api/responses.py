@@ -13,33 +13,22 @@ import datetime as dt
 import functools
 import io
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any
 
-import anyio.to_thread
 import orjson
-from psycopg import sql
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from openpolicy.api.cache import ResponseCache
-from openpolicy.api.green import run_queries
 from openpolicy.api.params import Parsed
-from openpolicy.api.version import VersionWatcher
-from openpolicy.queries._sql import (
-    Connection,
-    Page,
-    PageRequest,
-    QueryStats,
-    stream,
-    track_queries,
-)
-from openpolicy.queries.freshness import current_data_version
-from openpolicy.queries.reference import request_version
+from openpolicy.db import QueryStats, ReadConnection, ReadPool, track_queries
+from openpolicy.queries.export import Exported, export_rows
+from openpolicy.queries.freshness import request_version
+from openpolicy.queries.paging import Page, PageRequest
 
 JSON = "application/json"
 ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -49,11 +38,9 @@ ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 class ApiContext:
     """What every handler needs, built once in the app's lifespan."""
 
-    pool: ConnectionPool
-    apool: AsyncConnectionPool
+    reads: ReadPool
     cache: ResponseCache
     max_age: int
-    version: VersionWatcher | None = None
 
 
 def context(request: Request) -> ApiContext:
@@ -96,18 +83,22 @@ def server_timing(stats: QueryStats, cache: str) -> str:
     return f'db;desc="{stats.count} queries";dur={stats.seconds * 1000:.2f}, cache;desc="{cache}"'
 
 
-async def serve(request: Request, build: Callable[[Connection], Any]) -> Response:
-    """A cacheable JSON GET: 304, cached bytes, or `build(conn)` rendered with orjson.
+Build = Callable[[ReadConnection], Awaitable[Any]]
 
-    `build` is a blocking query function; it runs in a greenlet over an async connection
-    (openpolicy.api.green), so a request costs no thread hop."""
+
+async def serve(request: Request, build: Build) -> Response:
+    """A cacheable JSON GET: 304, cached bytes, or `await build(conn)` rendered with orjson.
+
+    `build` calls the query functions on a connection of the read pool, the same functions
+    and the same pool the web pages use."""
     api = context(request)
     key = canonical_key(request)
     stats = track_queries()
-    known = api.version.current() if api.version is not None else None
+    reads = api.reads
+    known = reads.version.current()
     if known is None:
-        async with api.apool.connection() as conn:
-            known = await run_queries(conn, current_data_version)
+        async with reads.connection() as conn:
+            known = await reads.data_version(conn)
     version, changed = known
     request_version.set(version)  # query functions reuse it instead of reading it again
     etag = f'"{version:x}-{zlib.crc32(key.encode()):08x}"'
@@ -127,8 +118,8 @@ async def serve(request: Request, build: Callable[[Connection], Any]) -> Respons
     outcome = "hit"
     if body is None:
         outcome = "miss" if api.cache.backend != "disabled" else "off"
-        async with api.apool.connection() as conn:
-            data = await run_queries(conn, build)
+        async with reads.connection() as conn:
+            data = await build(conn)
         body = orjson.dumps(data, option=ORJSON_OPTIONS)
         await api.cache.set(cache_key, body)
     headers["Server-Timing"] = server_timing(stats, outcome)
@@ -139,14 +130,12 @@ async def serve(request: Request, build: Callable[[Connection], Any]) -> Respons
     return Response(body, media_type=JSON, headers=headers)
 
 
-async def uncached(
-    request: Request, build: Callable[[Connection], Any], status: int = 200
-) -> Response:
+async def uncached(request: Request, build: Build, status: int = 200) -> Response:
     """A JSON answer that must always be fresh (status, admin)."""
     api = context(request)
     stats = track_queries()
-    async with api.apool.connection() as conn:
-        data = await run_queries(conn, build)
+    async with api.reads.connection() as conn:
+        data = await build(conn)
     return Response(
         orjson.dumps(data, option=ORJSON_OPTIONS),
         status_code=status,
@@ -172,48 +161,39 @@ def _quote(value: str) -> str:
     return quote(value, safe="-_.~,:")
 
 
-def select_fields(all_fields: Sequence[str], wanted: Sequence[str] | None) -> list[tuple[str, int]]:
-    if not wanted:
-        return [(name, index) for index, name in enumerate(all_fields)]
-    position = {name: index for index, name in enumerate(all_fields)}
-    return [(name, position[name]) for name in wanted]
+def select_fields(all_fields: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
+    """The fields to show, in the order asked (all of them by default)."""
+    return list(wanted) if wanted else list(all_fields)
 
 
-def items(rows: Iterable[Sequence[Any]], fields: list[tuple[str, int]]) -> list[dict[str, Any]]:
-    """Row tuples to objects with only the selected fields (the hot loop of every list:
-    `dict(zip(...))` over an itemgetter runs in C, about twice a comprehension's speed)."""
-    names = [name for name, _ in fields]
-    indexes = [index for _, index in fields]
-    if indexes == list(range(len(indexes))):  # all fields in row order: the row's head
+def items(rows: Sequence[tuple[Any, ...]], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Named rows to objects with only the selected fields (the hot loop of every list:
+    `dict(zip(...))` over an attrgetter runs in C, about twice a comprehension's speed)."""
+    if not rows:
+        return []
+    names = list(fields)
+    row_fields: tuple[str, ...] = rows[0]._fields  # type: ignore[attr-defined]
+    if tuple(names) == row_fields[: len(names)]:  # the row's leading fields, in order
         return [dict(zip(names, row, strict=False)) for row in rows]
-    if len(indexes) == 1:
-        (name,), (index,) = names, indexes
-        return [{name: row[index]} for row in rows]
-    pick = itemgetter(*indexes)
+    if len(names) == 1:
+        (name,) = names
+        return [{name: getattr(row, name)} for row in rows]
+    pick = attrgetter(*names)
     return [dict(zip(names, pick(row), strict=True)) for row in rows]
 
 
-def list_body(
-    request: Request,
-    page: Page,
-    fields: list[tuple[str, int]],
-    decorate: Callable[[dict[str, Any], Sequence[Any]], None] | None = None,
-) -> dict[str, Any]:
-    data = items(page.items, fields)
-    if decorate is not None:
-        for item, row in zip(data, page.items, strict=True):
-            decorate(item, row)
+def list_body(request: Request, page: Page[Any], fields: Sequence[str]) -> dict[str, Any]:
     pagination: dict[str, Any] = {
         "limit": page.limit,
         "next_cursor": page.next_cursor,
         "next": next_url(request, page.next_cursor),
     }
     pagination.update(page.extra)
-    return {"data": data, "pagination": pagination}
+    return {"data": items(page.items, fields), "pagination": pagination}
 
 
-# Extra data per list item (`include=`): rows' ids (their last column) -> the item's value.
-Include = Callable[[Connection, list[int]], dict[int, Any]]
+# Extra data per list item (`include=`): the page's row ids -> each item's value.
+Include = Callable[[ReadConnection, list[int]], Awaitable[dict[int, Any]]]
 
 
 async def serve_list(
@@ -223,26 +203,32 @@ async def serve_list(
     all_fields: Sequence[str],
     *,
     page: Callable[[], PageRequest],
-    fetch: Callable[[Connection, PageRequest], Page],
-    statement: Callable[[Connection], tuple[sql.Composed, Sequence[Any]]],
+    fetch: Callable[[ReadConnection, PageRequest], Awaitable[Page[Any]]],
+    statement: Callable[[ReadConnection, PageRequest], Awaitable[Exported]],
     includes: Mapping[str, Include] | None = None,
 ) -> Response:
-    """A list endpoint: every match streamed as CSV or JSON Lines (`format`), or one page
-    with the selected `fields` and the requested `include`s."""
+    """A list endpoint: every match streamed as CSV or JSON Lines (`format`, in the order
+    `sort` asks), or one page with the selected `fields` and the requested `include`s."""
     fields = select_fields(all_fields, params["fields"])
+    page_request = page()
     if params["format"] != "json":
-        return await export(request, params["format"], resource, fields, statement)
+        return await export(
+            request,
+            params["format"],
+            resource,
+            fields,
+            lambda conn: statement(conn, page_request),
+        )
     requested = params["include"] or ()
     wanted = [(name, load) for name, load in (includes or {}).items() if name in requested]
-    page_request = page()
 
-    def build(conn: Connection) -> dict[str, Any]:
-        result = fetch(conn, page_request)
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        result = await fetch(conn, page_request)
         body = list_body(request, result, fields)
         if wanted:
-            ids = [row[-1] for row in result.items]
+            ids = [row.row_id for row in result.items]
             for name, load in wanted:
-                extra = load(conn, ids)
+                extra = await load(conn, ids)
                 for item, row_id in zip(body["data"], ids, strict=True):
                     item[name] = extra[row_id]
         return body
@@ -277,39 +263,35 @@ async def export(
     request: Request,
     fmt: str,
     resource: str,
-    fields: list[tuple[str, int]],
-    statement: Callable[[Connection], tuple[sql.Composed, Sequence[Any]]],
+    fields: list[str],
+    rows: Callable[[ReadConnection], Awaitable[Exported]],
 ) -> StreamingResponse:
-    """Every matching row as CSV or JSON Lines, read through a server-side cursor in
-    batches: memory stays flat whatever the size of the export. A long stream holds a
-    threaded-pool connection (Starlette iterates it in a worker thread), never one of the
-    event loop's."""
+    """Every matching row as CSV or JSON Lines, read in batches (a server-side cursor or
+    the query function's own stream): memory stays flat whatever the size of the export.
+    The stream holds one read connection until it ends; errors in the request (a bad
+    filter) surface before the first byte."""
     api = context(request)
-    conn_cm = api.pool.connection()
+    manager = api.reads.connection()
+    conn = await manager.__aenter__()
+    try:
+        exported = await rows(conn)
+    except BaseException as exc:
+        await manager.__aexit__(type(exc), exc, exc.__traceback__)
+        raise
 
-    def prepare() -> tuple[Any, sql.Composed, Sequence[Any]]:
-        conn = conn_cm.__enter__()
+    async def stream() -> AsyncIterator[Any]:
         try:
-            query, params = statement(conn)  # validation errors surface before streaming
-        except BaseException as exc:
-            conn_cm.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        return conn, query, params
-
-    conn, query, params = await anyio.to_thread.run_sync(prepare)
-
-    def rows() -> Iterator[Sequence[Any]]:
-        try:
-            yield from stream(conn, query, params)
+            async for row in export_rows(conn, exported):
+                yield row
         finally:
-            conn_cm.__exit__(None, None, None)
+            await manager.__aexit__(None, None, None)
 
     if fmt == "csv":
-        body = _csv_chunks(rows(), fields)
+        body = _csv_chunks(stream(), fields)
         media_type = "text/csv; charset=utf-8"
         filename = f"{resource}.csv"
     else:
-        body = _jsonl_chunks(rows(), fields)
+        body = _jsonl_chunks(stream(), fields)
         media_type = "application/x-ndjson"
         filename = f"{resource}.jsonl"
     return StreamingResponse(
@@ -322,12 +304,17 @@ async def export(
     )
 
 
-def _csv_chunks(rows: Iterator[Sequence[Any]], fields: list[tuple[str, int]]) -> Iterator[bytes]:
+async def _csv_chunks(rows: AsyncIterator[Any], fields: list[str]) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([name for name, _ in fields])
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([_csv_value(row[index]) for _, index in fields])
+    writer.writerow(fields)
+    pick = attrgetter(*fields)
+    single = len(fields) == 1
+    count = 0
+    async for row in rows:
+        values = (pick(row),) if single else pick(row)
+        writer.writerow([_csv_value(value) for value in values])
+        count += 1
         if count % 1000 == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -335,12 +322,13 @@ def _csv_chunks(rows: Iterator[Sequence[Any]], fields: list[tuple[str, int]]) ->
     yield buffer.getvalue().encode()
 
 
-def _jsonl_chunks(rows: Iterator[Sequence[Any]], fields: list[tuple[str, int]]) -> Iterator[bytes]:
+async def _jsonl_chunks(rows: AsyncIterator[Any], fields: list[str]) -> AsyncIterator[bytes]:
     chunk: list[bytes] = []
-    for row in rows:
-        chunk.append(
-            orjson.dumps({name: row[index] for name, index in fields}, option=ORJSON_OPTIONS)
-        )
+    pick = attrgetter(*fields)
+    single = len(fields) == 1
+    async for row in rows:
+        values = (pick(row),) if single else pick(row)
+        chunk.append(orjson.dumps(dict(zip(fields, values, strict=True)), option=ORJSON_OPTIONS))
         if len(chunk) >= 1000:
             yield b"\n".join(chunk) + b"\n"
             chunk = []

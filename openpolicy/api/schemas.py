@@ -49,6 +49,11 @@ class DetailEnvelope(Schema, Generic[T]):
     data: T = Field(description="The resource.")
 
 
+class PagedDetailEnvelope(Schema, Generic[T]):
+    data: T = Field(description="The resource, with one page of its items.")
+    pagination: Pagination = Field(description="Where this page of items is, and the next one.")
+
+
 class Problem(BaseModel):
     """RFC 9457 problem document: every error of the API."""
 
@@ -368,8 +373,11 @@ class DebateDetail(Schema):
     hansard_document_id: int | None = F("Publication DocId (same for EN and FR).")
     updated_at: dt.datetime | None = F("When OpenPolicy last changed it.")
     lang: str | None = F("Language of headings and text.", "en")
+    speech_count: int | None = F("Speeches in the whole sitting.", 321)
     contents: list[ContentsItem] = Field(description="Headings in order: a table of contents.")
-    speeches: list[DebateSpeech] = Field(description="Every speech in order.")
+    speeches: list[DebateSpeech] = Field(
+        description="One page of speeches in order (`pagination` leads to the next)."
+    )
 
 
 # --- search ----------------------------------------------------------------

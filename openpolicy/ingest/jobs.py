@@ -22,8 +22,9 @@ from procrastinate import PsycopgConnector, RetryStrategy
 from sqlalchemy.engine import URL
 
 from openpolicy.config import Settings
+from openpolicy.db import conninfo
 from openpolicy.ingest.plans import SOURCE_ORDER
-from openpolicy.ingest.runner import conninfo, run_source
+from openpolicy.ingest.runner import run_source
 
 log = logging.getLogger("openpolicy.ingest.jobs")
 

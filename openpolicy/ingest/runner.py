@@ -25,9 +25,11 @@ from typing import Any, Literal, Protocol
 
 import orjson
 import psycopg
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
+from openpolicy import db
 from openpolicy.config import Settings
+from openpolicy.dataversion import bump_data_version
 from openpolicy.ingest import documents as docs
 from openpolicy.ingest import fidelity
 from openpolicy.ingest.bills import import_bills
@@ -37,7 +39,6 @@ from openpolicy.ingest.debates import SpeakerStats, import_sitting, search_vecto
 from openpolicy.ingest.members import import_members
 from openpolicy.ingest.plans import Unit, plan
 from openpolicy.ingest.votes import import_ballots, import_votes
-from openpolicy.queries.freshness import bump_data_version
 from openpolicy.records import Ballot, Bill, Debate, Member, Speech, Vote
 from openpolicy.sources import hansard as hansard_source
 from openpolicy.sources import registry
@@ -72,19 +73,14 @@ class HttpFetcher:
         )
 
 
-def conninfo(database: URL | str) -> str:
-    """A libpq URI for psycopg from a SQLAlchemy URL (`postgresql+psycopg://…`)."""
-    url = database if isinstance(database, URL) else make_url(database)
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def connect(database: URL | str, application: str = "openpolicy-ingest") -> psycopg.Connection[Any]:
-    """An autocommit connection for ingest: transactions are opened explicitly per document.
+    """An autocommit connection for ingest (openpolicy.db): transactions are opened
+    explicitly per document.
 
     `synchronous_commit = off`: a crash may lose the last few commits, which the next run
     simply imports again (their `imported_at` is lost with them); no corruption is possible.
     """
-    conn = psycopg.connect(conninfo(database), autocommit=True, application_name=application)
+    conn = db.connect(database, autocommit=True, application_name=application)
     conn.execute("SET synchronous_commit = off")
     return conn
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,14 +37,19 @@ MAX_GRACE_HOURS = 24 * 90
 @contextmanager
 def _connection() -> Iterator[psycopg.Connection[Any]]:
     """One transaction on the configured database (committed when the command succeeds)."""
-    import psycopg
+    from openpolicy.db import connect
 
-    from openpolicy.api.pool import conninfo
-    from openpolicy.db import database_url
-
-    settings = get_settings()
-    with psycopg.connect(conninfo(database_url(settings))) as conn:
+    with connect(get_settings(), application_name="openpolicy-keys") as conn:
         yield conn
+
+
+async def _listed(service: str | None) -> list[dict[str, Any]]:
+    """The keys as the admin endpoint lists them (the same query function)."""
+    from openpolicy.db import connect_async
+    from openpolicy.queries.admin import api_keys
+
+    async with connect_async(get_settings()) as conn:
+        return await api_keys(conn, service)
 
 
 def _when(moment: Any) -> str:
@@ -105,10 +111,7 @@ def list_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Every key with its status (active, rotating, expired, revoked); never the key."""
-    from openpolicy.api import keys
-
-    with _connection() as conn:
-        rows = keys.list_keys(conn, service)
+    rows = asyncio.run(_listed(service))
     if wants_json(output, as_json):
         echo_json(rows)
         return

@@ -1,136 +1,142 @@
-"""Shared plumbing of the read side: keyset pages, cursors, query counting, filters.
+"""Plumbing of the read side, private to `openpolicy.queries`: named rows, keyset pages,
+filters, session ids, streams.
 
-Every query function takes a psycopg connection (tuple rows) and returns plain Python
-values ready for orjson or a template: the API and the web site render the same data.
+Every query function is `async def f(conn: ReadConnection, …)` and returns typed values
+ready for orjson or a template: NamedTuple rows (list items) and TypedDicts (details). The
+API and the web site call the same functions the same way.
+
+Rows are built straight from the statement's result by the row class's own `_make` (a
+tuple's speed, fields by name). The first time a statement fills a row class, its column
+names are checked against the class's fields, so a renamed or reordered column fails
+loudly instead of landing in the wrong field.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import contextvars
-import datetime as dt
 import functools
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Concatenate, LiteralString, ParamSpec, Protocol, TypeVar
 
 import orjson
 import psycopg
 from psycopg import sql
+from psycopg.rows import RowMaker
 from psycopg.types.json import set_json_loads
 
+from openpolicy.db import ReadConnection
 from openpolicy.errors import BadRequestError, NotFoundError
+from openpolicy.queries.paging import Page, PageRequest, SortKey, encode_cursor
 from openpolicy.vocab import parse_session_code
-
-Row = tuple[Any, ...]
-
-
-class ResultCursor(Protocol):
-    def fetchall(self) -> list[Any]: ...
-
-    def fetchone(self) -> Any | None: ...
-
-
-class Connection(Protocol):
-    """What query functions use of a connection: a psycopg `Connection` (the web site, the
-    CLI, tests), or the API's `GreenConnection` over an async one (openpolicy.api.green)."""
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None
-    ) -> ResultCursor: ...
-
-    def pipeline(self) -> AbstractContextManager[Any]: ...
-
 
 # json/jsonb columns (lists PostgreSQL aggregates for a detail page) parsed by orjson.
 set_json_loads(orjson.loads)
 
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 50
+Query = LiteralString | bytes | sql.SQL | sql.Composed
 
 
-@dataclass
-class QueryStats:
-    """Queries sent and time spent in the database by one request (Server-Timing)."""
+class NamedRow(Protocol):
+    """A NamedTuple row class."""
 
-    count: int = 0
-    seconds: float = 0.0
+    _fields: tuple[str, ...]
 
 
-_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar(
-    "openpolicy_query_stats", default=None
-)
+R = TypeVar("R")
 
 
-def track_queries() -> QueryStats:
-    """Start counting the queries of the current request (thread/context local)."""
-    stats = QueryStats()
-    _stats.set(stats)
-    return stats
+class KeysetRow(Protocol):
+    """A list row: its fields, then its place in the list (sort value and id)."""
+
+    @property
+    def sort_key(self) -> Any: ...
+
+    @property
+    def row_id(self) -> int: ...
 
 
-def current_stats() -> QueryStats | None:
-    return _stats.get()
+K = TypeVar("K", bound=KeysetRow)
+
+_checked: set[tuple[type, LiteralString | bytes]] = set()
 
 
-class CountingCursor(psycopg.Cursor[Any]):
-    """A cursor that counts its statements: list endpoints are tested for query counts."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> CountingCursor:
-        stats = _stats.get()
-        if stats is None:
-            super().execute(query, params, **kwargs)
-            return self
-        started = time.perf_counter()
-        try:
-            super().execute(query, params, **kwargs)
-        finally:
-            stats.count += 1
-            stats.seconds += time.perf_counter() - started
-        return self
+class ColumnMismatchError(psycopg.ProgrammingError):
+    """A statement's columns are not its row class's fields (a programming error)."""
 
 
-class CountingServerCursor(psycopg.ServerCursor[Any]):
-    """The server-side (streaming) counterpart of CountingCursor."""
+def _maker(cls: type[R], query: Query) -> Callable[[Any], RowMaker[R]]:
+    """A row factory building `cls` (a NamedTuple) from each row, checking the first time
+    that the statement's columns are its fields."""
+    make: RowMaker[R] = cls._make  # type: ignore[attr-defined]
+    key = (cls, query) if isinstance(query, str | bytes) else None
 
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> CountingServerCursor:
-        stats = _stats.get()
-        if stats is not None:
-            stats.count += 1
-        super().execute(query, params, **kwargs)
-        return self
+    def factory(cursor: Any) -> RowMaker[R]:
+        if key is not None and key in _checked:
+            return make
+        description = cursor.description
+        if description is None:
+            return make
+        names = tuple(column.name for column in description)
+        fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+        if names != fields:
+            raise ColumnMismatchError(
+                f"{cls.__name__} has fields {', '.join(fields)}; "
+                f"the statement returns {', '.join(names)}"
+            )
+        if key is not None:
+            _checked.add(key)
+        return make
+
+    return factory
 
 
-def configure_connection(conn: psycopg.Connection[Any]) -> None:
-    """Install the counting cursors on a connection (pool `configure` hook)."""
-    conn.cursor_factory = CountingCursor
-    conn.server_cursor_factory = CountingServerCursor
-
-
-def fetch_all(
-    conn: Connection,
-    query: LiteralString | sql.Composed | bytes,
+async def fetch_all(
+    conn: ReadConnection,
+    row: type[R],
+    query: Query,
     params: Any = None,
     *,
     prepare: bool | None = None,
-) -> list[Row]:
-    """`prepare=False` never keeps the statement (one-off text, such as a statement with
-    its values as literals); None lets the connection prepare it from its threshold."""
-    return conn.execute(query, params, prepare=prepare).fetchall()
+) -> list[R]:
+    """Every row of `query` as `row` instances. `prepare=False` never keeps the statement
+    (one-off text, such as a statement with its values as literals); None lets the
+    connection prepare it from its threshold."""
+    cursor = conn.cursor(row_factory=_maker(row, query))
+    await cursor.execute(query, params, prepare=prepare)
+    return await cursor.fetchall()
 
 
-def fetch_one(
-    conn: Connection,
-    query: LiteralString | sql.Composed,
+async def fetch_one(
+    conn: ReadConnection,
+    row: type[R],
+    query: Query,
     params: Any = None,
     *,
     prepare: bool | None = None,
-) -> Row | None:
-    return conn.execute(query, params, prepare=prepare).fetchone()
+) -> R | None:
+    cursor = conn.cursor(row_factory=_maker(row, query))
+    await cursor.execute(query, params, prepare=prepare)
+    return await cursor.fetchone()
+
+
+async def pipelined(
+    conn: ReadConnection, *statements: tuple[type[Any], Query, Any]
+) -> list[list[Any]]:
+    """Independent statements in one round trip (pipeline mode): each (row class, query,
+    params) gives its rows. On this stack a round trip costs more than a small query."""
+    async with conn.pipeline():
+        cursors = []
+        for row, query, params in statements:
+            cursor = conn.cursor(row_factory=_maker(row, query))
+            await cursor.execute(query, params)
+            cursors.append(cursor)
+        return [await cursor.fetchall() for cursor in cursors]
+
+
+async def fetch_value(conn: ReadConnection, query: Query, params: Any = None) -> Any:
+    """The first column of the first row (None when there is no row)."""
+    cursor = await conn.execute(query, params)
+    found = await cursor.fetchone()
+    return None if found is None else found[0]
 
 
 P = ParamSpec("P")
@@ -138,92 +144,27 @@ T = TypeVar("T")
 
 
 def planned_per_call(
-    query: Callable[Concatenate[Connection, P], T],
-) -> Callable[Concatenate[Connection, P], T]:
+    query: Callable[Concatenate[ReadConnection, P], Awaitable[T]],
+) -> Callable[Concatenate[ReadConnection, P], Awaitable[T]]:
     """Plan this query function's statements for their own parameters, never from a cached
-    generic plan (the API's connections default to generic plans, openpolicy.api.pool).
+    generic plan (read connections default to generic plans, openpolicy.db.ReadPool).
 
     For statements whose best plan depends on the values, such as a search word's
-    frequency (openpolicy.queries.search). RESET returns the connection to its own
-    default."""
+    frequency (openpolicy.queries.search). RESET returns the connection to its default."""
 
     @functools.wraps(query)
-    def planned(conn: Connection, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        conn.execute("SET plan_cache_mode = force_custom_plan", prepare=False)
+    async def planned(conn: ReadConnection, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        await conn.execute("SET plan_cache_mode = force_custom_plan", prepare=False)
         try:
-            return query(conn, *args, **kwargs)
+            return await query(conn, *args, **kwargs)
         finally:
             with contextlib.suppress(psycopg.Error):  # a broken connection is discarded
-                conn.execute("RESET plan_cache_mode", prepare=False)
+                await conn.execute("RESET plan_cache_mode", prepare=False)
 
     return planned
 
 
-def fetch_many(
-    conn: Connection, statements: Sequence[tuple[LiteralString | sql.Composed, Any]]
-) -> list[list[Row]]:
-    """Independent statements in one round trip (pipeline mode): on this stack a round trip
-    costs more than a small query, so a detail page sends its queries together."""
-    with conn.pipeline():
-        cursors = [conn.execute(query, params) for query, params in statements]
-        return [cursor.fetchall() for cursor in cursors]
-
-
 # --- keyset pagination --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SortKey:
-    """A documented sort order: one SQL expression (never NULL) plus the row id tiebreak."""
-
-    name: str
-    expression: LiteralString
-    sql_type: LiteralString
-    description: str
-
-
-@dataclass
-class PageRequest:
-    """What the client asked for: how many, after which cursor, in which order."""
-
-    limit: int = DEFAULT_LIMIT
-    cursor: tuple[Any, int] | None = None
-    sort: SortKey | None = None
-    descending: bool = True
-
-
-@dataclass
-class Page:
-    """One page of a list and the cursor of the next one (None at the end)."""
-
-    items: list[Any]
-    next_cursor: str | None
-    limit: int
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def encode_cursor(value: Any, row_id: int) -> str:
-    if isinstance(value, dt.date | dt.datetime):
-        value = value.isoformat()
-    raw = orjson.dumps([value, row_id])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(text: str) -> tuple[Any, int]:
-    """Parse a cursor from a previous page; a tampered or foreign one is a 400."""
-    try:
-        padded = text + "=" * (-len(text) % 4)
-        value, row_id = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(row_id, int) or isinstance(row_id, bool):
-            raise ValueError("bad id")
-        if value is not None and not isinstance(value, str | int | float):
-            raise ValueError("bad value")
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
-        raise BadRequestError(
-            "cursor: not a cursor returned by this API (use pagination.next_cursor as is)",
-            parameter="cursor",
-        ) from exc
-    return value, row_id
 
 
 def keyset(
@@ -248,17 +189,18 @@ def keyset(
     return where, order, [value, row_id], sort
 
 
-def make_page(rows: list[Row], page: PageRequest, sort_index: int, id_index: int) -> Page:
+def make_page(rows: list[K], page: PageRequest) -> Page[K]:
     """Trim the extra row fetched to know whether there is a next page."""
     if len(rows) > page.limit:
         rows = rows[: page.limit]
         last = rows[-1]
-        return Page(rows, encode_cursor(last[sort_index], last[id_index]), page.limit)
+        return Page(rows, encode_cursor(last.sort_key, last.row_id), page.limit)
     return Page(rows, None, page.limit)
 
 
-def fetch_list_page(
-    conn: Connection,
+async def fetch_list_page(
+    conn: ReadConnection,
+    row: type[K],
     page: PageRequest,
     *,
     select: LiteralString | sql.Composable,
@@ -266,10 +208,9 @@ def fetch_list_page(
     where: Where,
     id_column: LiteralString,
     default_sort: SortKey,
-    field_count: int,
     leading_params: Sequence[Any] = (),
-) -> Page:
-    """One keyset page of a list endpoint: the fields, then the sort key and the id.
+) -> Page[K]:
+    """One keyset page of a list: the row's fields, then `sort_key` and `row_id`.
 
     One extra row is fetched to know whether a next page exists. `leading_params` bind any
     placeholders inside `from_` (they come before the WHERE parameters). The statement is
@@ -290,7 +231,7 @@ def fetch_list_page(
     if query is None:
         after, order, _params, _sort = keyset(page, id_column, default_sort)
         query = (
-            sql.SQL("{s}, {e}, {i} {f} WHERE {w} AND {a} {o} LIMIT %s")
+            sql.SQL("{s}, {e} AS sort_key, {i} AS row_id {f} WHERE {w} AND {a} {o} LIMIT %s")
             .format(
                 s=sql.SQL(select) if isinstance(select, str) else select,
                 e=sql.SQL(sort.expression),
@@ -307,7 +248,7 @@ def fetch_list_page(
         _list_statements[shape] = query
     cursor_params = [] if page.cursor is None else [page.cursor[0], page.cursor[1]]
     params = [*leading_params, *where.params, *cursor_params, page.limit + 1]
-    return make_page(fetch_all(conn, query, params), page, field_count, field_count + 1)
+    return make_page(await fetch_all(conn, row, query, params), page)
 
 
 MAX_LIST_STATEMENTS = 2000
@@ -340,7 +281,16 @@ class Where:
         return sql.SQL(" AND ").join(self.parts)
 
 
-def session_id(conn: Connection, code: str, *, parameter: str = "session") -> int:
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere (its wildcards taken literally)."""
+    return f"%{escape_like(text)}%"
+
+
+async def session_id(conn: ReadConnection, code: str, *, parameter: str = "session") -> int:
     """The id of session `45-1`; a malformed code is a 400, an unknown one a 404."""
     try:
         parliament, number = parse_session_code(code)
@@ -352,15 +302,15 @@ def session_id(conn: Connection, code: str, *, parameter: str = "session") -> in
     known = _session_ids.get((parliament, number))
     if known is not None:
         return known
-    row = fetch_one(
+    found = await fetch_value(
         conn,
         "SELECT id FROM parliamentary_sessions WHERE parliament = %s AND session = %s",
         (parliament, number),
     )
-    if row is None:
+    if found is None:
         raise NotFoundError(f"no session {parliament}-{number} in the database")
-    _session_ids[(parliament, number)] = int(row[0])
-    return int(row[0])
+    _session_ids[(parliament, number)] = int(found)
+    return int(found)
 
 
 # A session's id never changes once it exists (ids are not reused), so a found one is kept:
@@ -368,27 +318,31 @@ def session_id(conn: Connection, code: str, *, parameter: str = "session") -> in
 _session_ids: dict[tuple[int, int], int] = {}
 
 
-def session_filter_id(conn: Connection, code: str | None) -> int | None:
+async def session_filter_id(conn: ReadConnection, code: str | None) -> int | None:
     """Like session_id for a filter: an unknown session matches nothing (-1), not a 404."""
     if code is None:
         return None
     try:
-        return session_id(conn, code)
+        return await session_id(conn, code)
     except NotFoundError:
         return -1
 
 
-def stream(
-    conn: psycopg.Connection[Any],
+async def stream(
+    conn: ReadConnection,
+    row: type[R],
     query: sql.Composed | LiteralString,
     params: Sequence[Any],
     batch: int = 2000,
-) -> Iterator[Row]:
+) -> AsyncIterator[R]:
     """Rows of a server-side cursor, `batch` at a time: exports never hold a whole table.
 
     Planned for its own parameters (an export runs once; its plan is worth the time)."""
-    with conn.transaction(), conn.cursor(name="openpolicy_export") as cursor:
-        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        cursor.itersize = batch
-        cursor.execute(query, params)
-        yield from cursor
+    async with conn.transaction():
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        cursor = conn.cursor(name="openpolicy_export", row_factory=_maker(row, query))
+        async with cursor:
+            cursor.itersize = batch
+            await cursor.execute(query, params)
+            async for item in cursor:
+                yield item

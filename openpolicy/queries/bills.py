@@ -1,26 +1,26 @@
-"""Bills: the list with its filters, and one bill with stages, divisions and debates."""
+"""Bills: the list with its filters, one bill with stages, divisions and debates, the stages
+of a page of bills, and the choices of the filters."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import Any, LiteralString, NamedTuple, TypedDict
 
-from psycopg import sql
-
+from openpolicy.db import ReadConnection
 from openpolicy.errors import NotFoundError
 from openpolicy.queries._sql import (
-    Connection,
-    Page,
-    PageRequest,
-    SortKey,
     Where,
+    contains,
+    fetch_all,
     fetch_list_page,
-    fetch_many,
     fetch_one,
     session_filter_id,
     session_id,
 )
+from openpolicy.queries.export import Exported, list_export
+from openpolicy.queries.paging import Page, PageRequest, SortKey
+from openpolicy.queries.reference import per_version
 from openpolicy.vocab import normalize_bill_number
 
 SORTS = {
@@ -40,29 +40,38 @@ SORTS = {
 }
 DEFAULT_SORT = SORTS["latest_activity"]
 
-# Columns of a list item, in CSV order. The row tuple matches this order, then sort value, id.
-FIELDS: tuple[str, ...] = (
-    "session",
-    "number",
-    "title_en",
-    "title_fr",
-    "short_title_en",
-    "short_title_fr",
-    "type",
-    "chamber",
-    "status_en",
-    "status_fr",
-    "sponsor_id",
-    "sponsor_name",
-    "introduced",
-    "royal_assent",
-    "latest_activity_at",
-    "updated_at",
-)
+
+class BillItem(NamedTuple):
+    """A bill in a list (its fields are the list's and the CSV's columns, in order), then
+    its place in the list."""
+
+    session: str
+    number: str
+    title_en: str | None
+    title_fr: str | None
+    short_title_en: str | None
+    short_title_fr: str | None
+    type: str | None
+    chamber: str | None
+    status_en: str | None
+    status_fr: str | None
+    sponsor_id: int | None
+    sponsor_name: str | None
+    introduced: dt.date | None
+    royal_assent: dt.date | None
+    latest_activity_at: dt.datetime | None
+    updated_at: dt.datetime
+    sort_key: Any
+    row_id: int
+
+
+FIELDS: tuple[str, ...] = BillItem._fields[:-2]
 _SELECT = """
-    SELECT ps.code, b.number, b.title_en, b.title_fr, b.short_title_en, b.short_title_fr,
-           b.bill_type, b.originating_chamber, b.status_en, b.status_fr, b.sponsor_member_id,
-           coalesce(m.full_name, b.sponsor_name), b.introduced_date, b.royal_assent_date,
+    SELECT ps.code AS session, b.number, b.title_en, b.title_fr, b.short_title_en,
+           b.short_title_fr, b.bill_type AS type, b.originating_chamber AS chamber,
+           b.status_en, b.status_fr, b.sponsor_member_id AS sponsor_id,
+           coalesce(m.full_name, b.sponsor_name) AS sponsor_name,
+           b.introduced_date AS introduced, b.royal_assent_date AS royal_assent,
            b.latest_activity_at, b.updated_at
 """
 _FROM = """
@@ -85,13 +94,13 @@ class BillFilters:
     q: str | None = None
 
 
-def _where(conn: Connection, filters: BillFilters) -> Where:
+async def _where(conn: ReadConnection, filters: BillFilters) -> Where:
     where = Where()
-    sid = session_filter_id(conn, filters.session)
+    sid = await session_filter_id(conn, filters.session)
     if sid is not None:
         where.add("b.session_id = %s", sid)
     if filters.status:
-        pattern = f"%{_escape_like(filters.status)}%"
+        pattern = contains(filters.status)
         where.add("(b.status_en ILIKE %s OR b.status_fr ILIKE %s)", pattern, pattern)
     if filters.type:
         where.add("b.bill_type = %s", filters.type)
@@ -115,87 +124,139 @@ def _where(conn: Connection, filters: BillFilters) -> Where:
     return where
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def list_bills(conn: Connection, filters: BillFilters, page: PageRequest) -> Page:
-    """One page of bills; rows are tuples in FIELDS order (then sort key and id)."""
-    return fetch_list_page(
+async def list_bills(
+    conn: ReadConnection, filters: BillFilters, page: PageRequest
+) -> Page[BillItem]:
+    """One page of bills, newest activity first unless `page.sort` says otherwise."""
+    return await fetch_list_page(
         conn,
+        BillItem,
         page,
         select=_SELECT,
         from_=_FROM,
-        where=_where(conn, filters),
+        where=await _where(conn, filters),
         id_column="b.id",
         default_sort=DEFAULT_SORT,
-        field_count=len(FIELDS),
     )
 
 
-def export_bills(conn: Connection, filters: BillFilters) -> tuple[sql.Composed, list[Any]]:
-    """The statement streaming every matching bill (CSV / JSON Lines), in FIELDS order."""
-    where = _where(conn, filters)
-    query = sql.SQL("{select} {from_} WHERE {where} ORDER BY b.session_id, b.id").format(
-        select=sql.SQL(_SELECT), from_=sql.SQL(_FROM), where=where.sql()
+async def export_bills(conn: ReadConnection, filters: BillFilters, page: PageRequest) -> Exported:
+    """The statement streaming every matching bill (CSV / JSON Lines) in the page's order."""
+    return list_export(
+        BillItem,
+        page,
+        select=_SELECT,
+        from_=_FROM,
+        where=await _where(conn, filters),
+        id_column="b.id",
+        default_sort=DEFAULT_SORT,
     )
-    return query, where.params
 
 
-def sponsored_bills(conn: Connection, member_id: int, page: PageRequest) -> Page:
+async def sponsored_bills(
+    conn: ReadConnection, member_id: int, page: PageRequest
+) -> Page[BillItem]:
     """Bills a member sponsored, newest activity first."""
-    return list_bills(conn, BillFilters(sponsor=member_id), page)
+    return await list_bills(conn, BillFilters(sponsor=member_id), page)
 
 
-def bill_detail(conn: Connection, session: str, number: str) -> dict[str, Any]:
-    """One bill with its stages, the divisions held on it and the debates that mention it."""
-    sid = session_id(conn, session)
-    normalized = normalize_bill_number(number)
-    if normalized is None:
-        raise NotFoundError(f"no bill {number} in session {session}")
-    # One statement, one row: the lists come as JSON arrays built by PostgreSQL (dates as
-    # ISO strings). Measured on bench/api.py, a pipeline of four statements cost the API
-    # more Python time than the rest of the request.
-    row = fetch_one(conn, DETAIL, (sid, normalized))
-    if row is None:
-        raise NotFoundError(f"no bill {number} in session {session}")
-    return {
-        "session": row[1],
-        "number": row[2],
-        "legisinfo_id": row[3],
-        "title_en": row[4],
-        "title_fr": row[5],
-        "short_title_en": row[6],
-        "short_title_fr": row[7],
-        "type": row[8],
-        "chamber": row[9],
-        "status_en": row[10],
-        "status_fr": row[11],
-        "sponsor": None
-        if row[12] is None and row[13] is None
-        else {"id": row[12], "name": row[13]},
-        "introduced": row[14],
-        "royal_assent": row[15],
-        "latest_activity_at": row[16],
-        "text_url": row[17],
-        "updated_at": row[18],
-        "stages": row[19],
-        "divisions": row[20],
-        "debates": row[21],
-    }
+class Stage(TypedDict):
+    sequence: int
+    chamber: str | None
+    stage: str | None
+    name_en: str | None
+    name_fr: str | None
+    date: str | None  # ISO date
+    outcome: str | None
 
 
-DETAIL: LiteralString = """
-    SELECT b.id, ps.code, b.number, b.legisinfo_id, b.title_en, b.title_fr,
-           b.short_title_en, b.short_title_fr, b.bill_type, b.originating_chamber,
-           b.status_en, b.status_fr, b.sponsor_member_id,
-           coalesce(m.full_name, b.sponsor_name), b.introduced_date,
-           b.royal_assent_date, b.latest_activity_at, b.text_url, b.updated_at,
+class BillDivision(TypedDict):
+    session: str
+    number: int
+    date: str
+    subject_en: str | None
+    subject_fr: str | None
+    result: str
+    yeas: int
+    nays: int
+    paired: int
+
+
+class BillDebate(TypedDict):
+    session: str
+    number: int
+    date: str
+    mentions: int
+
+
+class Sponsor(TypedDict):
+    id: int | None
+    name: str | None
+
+
+class BillDetail(TypedDict):
+    session: str
+    number: str
+    legisinfo_id: int | None
+    title_en: str | None
+    title_fr: str | None
+    short_title_en: str | None
+    short_title_fr: str | None
+    type: str | None
+    chamber: str | None
+    status_en: str | None
+    status_fr: str | None
+    sponsor: Sponsor | None
+    introduced: dt.date | None
+    royal_assent: dt.date | None
+    latest_activity_at: dt.datetime | None
+    text_url: str | None
+    updated_at: dt.datetime
+    stages: list[Stage]
+    divisions: list[BillDivision]
+    debates: list[BillDebate]
+
+
+class _DetailRow(NamedTuple):
+    session: str
+    number: str
+    legisinfo_id: int | None
+    title_en: str | None
+    title_fr: str | None
+    short_title_en: str | None
+    short_title_fr: str | None
+    type: str | None
+    chamber: str | None
+    status_en: str | None
+    status_fr: str | None
+    sponsor_id: int | None
+    sponsor_name: str | None
+    introduced: dt.date | None
+    royal_assent: dt.date | None
+    latest_activity_at: dt.datetime | None
+    text_url: str | None
+    updated_at: dt.datetime
+    stages: list[Stage]
+    divisions: list[BillDivision]
+    debates: list[BillDebate]
+
+
+# One statement, one row: the lists come as JSON arrays built by PostgreSQL (dates as ISO
+# strings). Measured on bench/api.py, a pipeline of four statements cost the API more
+# Python time than the rest of the request.
+_DETAIL: LiteralString = """
+    SELECT ps.code AS session, b.number, b.legisinfo_id, b.title_en, b.title_fr,
+           b.short_title_en, b.short_title_fr, b.bill_type AS type,
+           b.originating_chamber AS chamber, b.status_en, b.status_fr,
+           b.sponsor_member_id AS sponsor_id,
+           coalesce(m.full_name, b.sponsor_name) AS sponsor_name,
+           b.introduced_date AS introduced, b.royal_assent_date AS royal_assent,
+           b.latest_activity_at, b.text_url, b.updated_at,
            (SELECT coalesce(json_agg(json_build_object(
                        'sequence', e.sequence, 'chamber', e.chamber, 'stage', e.stage,
                        'name_en', e.stage_name_en, 'name_fr', e.stage_name_fr,
                        'date', e.event_date, 'outcome', e.outcome) ORDER BY e.sequence), '[]')
-            FROM bill_events e WHERE e.bill_id = b.id),
+            FROM bill_events e WHERE e.bill_id = b.id) AS stages,
            (SELECT coalesce(json_agg(json_build_object(
                        'session', vs.code, 'number', v.number, 'date', v.date,
                        'subject_en', v.subject_en, 'subject_fr', v.subject_fr,
@@ -204,12 +265,12 @@ DETAIL: LiteralString = """
             FROM votes v JOIN parliamentary_sessions vs ON vs.id = v.session_id
             WHERE v.bill_id = b.id
                OR (v.bill_id IS NULL AND v.session_id = b.session_id
-                   AND v.bill_number = b.number)),
+                   AND v.bill_number = b.number)) AS divisions,
            (SELECT coalesce(json_agg(json_build_object(
                        'session', ps.code, 'number', d.number, 'date', d.date,
                        'mentions', bm.speeches) ORDER BY d.date, d.number), '[]')
             FROM debate_bill_mentions bm JOIN debates d ON d.id = bm.debate_id
-            WHERE bm.bill_number = b.number AND d.session_id = b.session_id)
+            WHERE bm.bill_number = b.number AND d.session_id = b.session_id) AS debates
     FROM bills b
     JOIN parliamentary_sessions ps ON ps.id = b.session_id
     LEFT JOIN elected_members m ON m.id = b.sponsor_member_id
@@ -217,39 +278,139 @@ DETAIL: LiteralString = """
 """
 
 
-def bill_facets(conn: Connection) -> dict[str, Any]:
-    """The choices of the bill filters (web filter menus): sessions with bills, newest
-    first; statuses (EN with FR); bill types; sponsors by name."""
-    sessions, statuses, types, sponsors = fetch_many(
-        conn,
-        [
-            (
-                "SELECT ps.code FROM parliamentary_sessions ps"
-                " WHERE EXISTS (SELECT 1 FROM bills b WHERE b.session_id = ps.id)"
-                " ORDER BY ps.parliament DESC, ps.session DESC",
-                None,
-            ),
-            (
-                "SELECT status_en, min(status_fr) FROM bills WHERE status_en IS NOT NULL"
-                " GROUP BY status_en ORDER BY status_en",
-                None,
-            ),
-            (
-                "SELECT DISTINCT bill_type FROM bills WHERE bill_type IS NOT NULL"
-                " ORDER BY bill_type",
-                None,
-            ),
-            (
-                "SELECT m.id, m.full_name FROM elected_members m"
-                " WHERE EXISTS (SELECT 1 FROM bills b WHERE b.sponsor_member_id = m.id)"
-                " ORDER BY m.last_name, m.first_name, m.id",
-                None,
-            ),
-        ],
-    )
+async def bill_detail(conn: ReadConnection, session: str, number: str) -> BillDetail:
+    """One bill with its stages, the divisions held on it and the debates that mention it."""
+    sid = await session_id(conn, session)
+    normalized = normalize_bill_number(number)
+    if normalized is None:
+        raise NotFoundError(f"no bill {number} in session {session}")
+    row = await fetch_one(conn, _DetailRow, _DETAIL, (sid, normalized))
+    if row is None:
+        raise NotFoundError(f"no bill {number} in session {session}")
     return {
-        "sessions": [r[0] for r in sessions],
-        "statuses": [{"en": r[0], "fr": r[1]} for r in statuses],
-        "types": [r[0] for r in types],
-        "sponsors": [{"id": r[0], "name": r[1]} for r in sponsors],
+        "session": row.session,
+        "number": row.number,
+        "legisinfo_id": row.legisinfo_id,
+        "title_en": row.title_en,
+        "title_fr": row.title_fr,
+        "short_title_en": row.short_title_en,
+        "short_title_fr": row.short_title_fr,
+        "type": row.type,
+        "chamber": row.chamber,
+        "status_en": row.status_en,
+        "status_fr": row.status_fr,
+        "sponsor": None
+        if row.sponsor_id is None and row.sponsor_name is None
+        else {"id": row.sponsor_id, "name": row.sponsor_name},
+        "introduced": row.introduced,
+        "royal_assent": row.royal_assent,
+        "latest_activity_at": row.latest_activity_at,
+        "text_url": row.text_url,
+        "updated_at": row.updated_at,
+        "stages": row.stages,
+        "divisions": row.divisions,
+        "debates": row.debates,
     }
+
+
+class _StageRow(NamedTuple):
+    bill_id: int
+    sequence: int
+    chamber: str | None
+    stage: str | None
+    name_en: str | None
+    name_fr: str | None
+    date: dt.date | None
+    outcome: str | None
+
+
+async def stages_of(conn: ReadConnection, bill_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every stage of each bill (the bill list's `include=stages`), by bill id."""
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in bill_ids}
+    for row in await fetch_all(
+        conn,
+        _StageRow,
+        "SELECT bill_id, sequence, chamber, stage, stage_name_en AS name_en,"
+        " stage_name_fr AS name_fr, event_date AS date, outcome FROM bill_events"
+        " WHERE bill_id = ANY(%s) ORDER BY bill_id, sequence",
+        (bill_ids,),
+    ):
+        found[row.bill_id].append(
+            {
+                "sequence": row.sequence,
+                "chamber": row.chamber,
+                "stage": row.stage,
+                "name_en": row.name_en,
+                "name_fr": row.name_fr,
+                "date": row.date,
+                "outcome": row.outcome,
+            }
+        )
+    return found
+
+
+class Status(NamedTuple):
+    en: str
+    fr: str | None
+
+
+class Person(NamedTuple):
+    id: int
+    name: str
+
+
+class _Code(NamedTuple):
+    code: str
+
+
+class _Type(NamedTuple):
+    type: str
+
+
+@dataclass(frozen=True)
+class BillFacets:
+    """The choices of the bill filters: sessions with bills (newest first), statuses (EN
+    with FR), bill types, sponsors by name."""
+
+    sessions: list[str]
+    statuses: list[Status]
+    types: list[str]
+    sponsors: list[Person]
+
+
+async def _load_facets(conn: ReadConnection, version: int) -> BillFacets:
+    sessions = await fetch_all(
+        conn,
+        _Code,
+        "SELECT ps.code FROM parliamentary_sessions ps"
+        " WHERE EXISTS (SELECT 1 FROM bills b WHERE b.session_id = ps.id)"
+        " ORDER BY ps.parliament DESC, ps.session DESC",
+    )
+    statuses = await fetch_all(
+        conn,
+        Status,
+        "SELECT status_en AS en, min(status_fr) AS fr FROM bills WHERE status_en IS NOT NULL"
+        " GROUP BY status_en ORDER BY status_en",
+    )
+    types = await fetch_all(
+        conn,
+        _Type,
+        "SELECT DISTINCT bill_type AS type FROM bills WHERE bill_type IS NOT NULL ORDER BY 1",
+    )
+    sponsors = await fetch_all(
+        conn,
+        Person,
+        "SELECT m.id, m.full_name AS name FROM elected_members m"
+        " WHERE EXISTS (SELECT 1 FROM bills b WHERE b.sponsor_member_id = m.id)"
+        " ORDER BY m.last_name, m.first_name, m.id",
+    )
+    return BillFacets([r.code for r in sessions], statuses, [r.type for r in types], sponsors)
+
+
+async def bill_facets(conn: ReadConnection) -> BillFacets:
+    """The filter choices of the current data version (read again when it moves: they
+    change only with the data, and reading them cost more than a page of bills)."""
+    return await _facets.get(conn)
+
+
+_facets = per_version(_load_facets)

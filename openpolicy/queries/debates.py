@@ -1,33 +1,52 @@
-"""Hansard sittings: the list, and one sitting with its speeches and table of contents."""
+"""Hansard sittings: the list; one sitting with its table of contents; its speeches a page
+(or a part) at a time; one speech with its neighbours.
+
+A sitting can hold several hundred speeches (half a megabyte of text): what one request
+reads of them is bounded by the page it asks for, never by the sitting's length. The table
+of contents is built by PostgreSQL from the headings alone.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, LiteralString, NamedTuple, TypedDict
 
 from psycopg import sql
 
+from openpolicy.db import ReadConnection
 from openpolicy.errors import NotFoundError
 from openpolicy.queries._sql import (
-    Connection,
-    Page,
-    PageRequest,
-    SortKey,
     Where,
     fetch_all,
     fetch_list_page,
-    fetch_many,
     fetch_one,
+    make_page,
+    pipelined,
     session_filter_id,
     session_id,
 )
+from openpolicy.queries.export import Exported, list_export
+from openpolicy.queries.paging import Page, PageRequest, SortKey
 
 SORTS = {"date": SortKey("date", "d.date", "date", "date of the sitting")}
 DEFAULT_SORT = SORTS["date"]
 
-FIELDS: tuple[str, ...] = ("session", "number", "date", "source_url_en", "source_url_fr")
-_SELECT = "SELECT ps.code, d.number, d.date, d.source_url_en, d.source_url_fr"
+
+class DebateItem(NamedTuple):
+    """A sitting in a list (fields in CSV order), then its place in the list."""
+
+    session: str
+    number: int
+    date: dt.date
+    source_url_en: str | None
+    source_url_fr: str | None
+    sort_key: Any
+    row_id: int
+
+
+FIELDS: tuple[str, ...] = DebateItem._fields[:-2]
+_SELECT = "SELECT ps.code AS session, d.number, d.date, d.source_url_en, d.source_url_fr"
 _FROM = "FROM debates d JOIN parliamentary_sessions ps ON ps.id = d.session_id"
 
 
@@ -38,9 +57,9 @@ class DebateFilters:
     date_to: dt.date | None = None
 
 
-def _where(conn: Connection, filters: DebateFilters) -> Where:
+async def _where(conn: ReadConnection, filters: DebateFilters) -> Where:
     where = Where()
-    sid = session_filter_id(conn, filters.session)
+    sid = await session_filter_id(conn, filters.session)
     if sid is not None:
         where.add("d.session_id = %s", sid)
     if filters.date_from is not None:
@@ -50,154 +69,364 @@ def _where(conn: Connection, filters: DebateFilters) -> Where:
     return where
 
 
-def list_debates(conn: Connection, filters: DebateFilters, page: PageRequest) -> Page:
-    return fetch_list_page(
+async def list_debates(
+    conn: ReadConnection, filters: DebateFilters, page: PageRequest
+) -> Page[DebateItem]:
+    return await fetch_list_page(
         conn,
+        DebateItem,
         page,
         select=_SELECT,
         from_=_FROM,
-        where=_where(conn, filters),
+        where=await _where(conn, filters),
         id_column="d.id",
         default_sort=DEFAULT_SORT,
-        field_count=len(FIELDS),
     )
 
 
-def export_debates(conn: Connection, filters: DebateFilters) -> tuple[sql.Composed, list[Any]]:
-    where = _where(conn, filters)
-    query = sql.SQL("{s} {f} WHERE {w} ORDER BY d.date, d.id").format(
-        s=sql.SQL(_SELECT), f=sql.SQL(_FROM), w=where.sql()
+async def export_debates(
+    conn: ReadConnection, filters: DebateFilters, page: PageRequest
+) -> Exported:
+    return list_export(
+        DebateItem,
+        page,
+        select=_SELECT,
+        from_=_FROM,
+        where=await _where(conn, filters),
+        id_column="d.id",
+        default_sort=DEFAULT_SORT,
     )
-    return query, where.params
 
 
-def debate_detail(conn: Connection, session: str, number: int, lang: str = "en") -> dict[str, Any]:
-    """A sitting with every speech in one language and its headings as a table of contents."""
-    sid = session_id(conn, session)
-    heading, text = ("s.heading_fr", "s.text_fr") if lang == "fr" else ("s.heading_en", "s.text_en")
-    found, speeches = fetch_many(
+class ContentsEntry(TypedDict):
+    """A run of speeches under one heading (the sitting's table of contents)."""
+
+    heading: str
+    order_of_business: str | None
+    sequence: int  # of its first speech
+    speeches: int
+
+
+class _ContentsRow(NamedTuple):
+    heading: str
+    order_of_business: str | None
+    sequence: int
+    speeches: int
+
+
+class Sitting(TypedDict):
+    id: int
+    session: str
+    number: int
+    date: dt.date
+    source_url_en: str | None
+    source_url_fr: str | None
+    hansard_document_id: int | None
+    updated_at: dt.datetime
+    lang: str
+    speech_count: int
+    last_sequence: int
+    contents: list[ContentsEntry]
+
+
+class _SittingRow(NamedTuple):
+    id: int
+    number: int
+    date: dt.date
+    source_url_en: str | None
+    source_url_fr: str | None
+    hansard_document_id: int | None
+    updated_at: dt.datetime
+    speech_count: int
+    last_sequence: int | None
+
+
+_SITTING: LiteralString = """
+    SELECT d.id, d.number, d.date, d.source_url_en, d.source_url_fr, d.hansard_document_id,
+           d.updated_at,
+           (SELECT count(*) FROM speeches s WHERE s.debate_id = d.id) AS speech_count,
+           (SELECT max(s.sequence) FROM speeches s WHERE s.debate_id = d.id) AS last_sequence
+    FROM debates d WHERE d.session_id = %s AND d.number = %s
+"""
+
+# Runs of consecutive speeches under one heading (speeches without one are skipped and do
+# not break a run): what a reader jumps between.
+_CONTENTS = """
+    WITH headed AS (
+        SELECT s.sequence, {h} AS heading, s.order_of_business,
+               CASE WHEN {h} IS DISTINCT FROM lag({h}) OVER (ORDER BY s.sequence)
+                    THEN 1 ELSE 0 END AS starts
+        FROM speeches s WHERE s.debate_id = ({sitting}) AND {h} IS NOT NULL),
+    runs AS (SELECT *, sum(starts) OVER (ORDER BY sequence) AS run FROM headed)
+    SELECT min(heading) AS heading,
+           (array_agg(order_of_business ORDER BY sequence))[1] AS order_of_business,
+           min(sequence) AS sequence, count(*) AS speeches
+    FROM runs GROUP BY run ORDER BY run
+"""
+_SITTING_ID = sql.SQL("SELECT id FROM debates WHERE session_id = %s AND number = %s")
+_CONTENTS_SQL = {
+    heading: sql.SQL(_CONTENTS).format(h=sql.SQL(heading), sitting=_SITTING_ID).as_bytes(None)
+    for heading in ("s.heading_en", "s.heading_fr", "coalesce(s.heading_fr, s.heading_en)")
+}
+
+
+class SittingSpeech(NamedTuple):
+    """A speech of a sitting in one language, then its place (sequence, id)."""
+
+    id: int
+    sequence: int
+    time: dt.time | None
+    member_id: int | None
+    speaker_name: str | None
+    speaker_role: str | None
+    party: str | None
+    type: str | None
+    order_of_business: str | None
+    heading: str | None
+    text: str | None
+    text_lang: str  # the language `heading` and `text` are in
+    sort_key: int
+    row_id: int
+
+
+SITTING_SPEECH_FIELDS: tuple[str, ...] = (
+    "id",
+    "sequence",
+    "time",
+    "member_id",
+    "speaker_name",
+    "speaker_role",
+    "party",
+    "type",
+    "heading",
+    "text",
+)
+SPEECH_ORDER = SortKey("sequence", "s.sequence", "bigint", "order of the speeches in the sitting")
+
+_SPEECHES = """
+    SELECT s.id, s.sequence, s.spoken_at AS time, s.member_id, s.speaker_name,
+           s.speaker_role, s.party_abbreviation AS party, s.intervention_type AS type,
+           s.order_of_business, {h} AS heading, {t} AS text, {l} AS text_lang,
+           s.sequence AS sort_key, s.id AS row_id
+    FROM speeches s
+    WHERE s.debate_id = ({sitting}) AND s.sequence > %s AND s.sequence <= %s
+    ORDER BY s.sequence
+    LIMIT %s
+"""
+
+
+def _speeches_sql(lang: str, fallback: bool) -> bytes:
+    if lang != "fr":
+        parts = ("s.heading_en", "s.text_en", "'en'")
+    elif not fallback:
+        parts = ("s.heading_fr", "s.text_fr", "'fr'")
+    else:
+        parts = (
+            "coalesce(s.heading_fr, s.heading_en)",
+            "coalesce(s.text_fr, s.text_en)",
+            "CASE WHEN s.text_fr IS NULL AND s.text_en IS NOT NULL THEN 'en' ELSE 'fr' END",
+        )
+    h, t, language = parts
+    return (
+        sql.SQL(_SPEECHES)
+        .format(h=sql.SQL(h), t=sql.SQL(t), l=sql.SQL(language), sitting=_SITTING_ID)
+        .as_bytes(None)
+    )
+
+
+_SPEECH_STATEMENTS = {
+    (lang, fallback): _speeches_sql(lang, fallback)
+    for lang in ("en", "fr")
+    for fallback in (False, True)
+}
+LAST = 2**31 - 1
+
+
+def _heading_and_text(lang: str, fallback: bool) -> tuple[str, bool]:
+    return ("fr" if lang == "fr" else "en"), (fallback and lang == "fr")
+
+
+async def sitting(
+    conn: ReadConnection,
+    session: str,
+    number: int,
+    lang: str = "en",
+    *,
+    speeches: PageRequest | None = None,
+    part: tuple[int, int] | None = None,
+    fallback: bool = False,
+) -> tuple[Sitting, Page[SittingSpeech]]:
+    """A sitting, its table of contents, and one page of its speeches in one language:
+    `speeches` (a page after a cursor) or `part` (the speeches whose sequence is within
+    [first, last]). `fallback`: the French text and headings, or the English ones (marked
+    by `text_lang`) where the French edition has none.
+
+    Three statements in one round trip (a pipeline); what they read of the speeches is
+    bounded by the page, never by the sitting's length."""
+    sid = await session_id(conn, session)
+    language, fall_back = _heading_and_text(lang, fallback)
+    heading = (
+        "s.heading_en"
+        if language == "en"
+        else "coalesce(s.heading_fr, s.heading_en)"
+        if fall_back
+        else "s.heading_fr"
+    )
+    if part is not None:
+        after, upto, limit = part[0] - 1, part[1], part[1] - part[0] + 1
+        page = PageRequest(limit=limit)
+    else:
+        page = speeches or PageRequest()
+        after = int(page.cursor[0]) if page.cursor is not None else 0
+        upto, limit = LAST, page.limit
+    found, contents, rows = await pipelined(
         conn,
-        [
-            (
-                "SELECT d.id, d.number, d.date, d.source_url_en, d.source_url_fr,"
-                " d.hansard_document_id, d.updated_at FROM debates d"
-                " WHERE d.session_id = %s AND d.number = %s",
-                (sid, number),
-            ),
-            (
-                sql.SQL(
-                    """
-                    SELECT s.id, s.sequence, s.spoken_at, s.member_id, s.speaker_name,
-                           s.speaker_role, s.party_abbreviation, s.intervention_type,
-                           s.order_of_business, {h}, {t}
-                    FROM speeches s
-                    WHERE s.debate_id = (SELECT id FROM debates WHERE session_id = %s
-                                         AND number = %s)
-                    ORDER BY s.sequence
-                    """
-                ).format(h=sql.SQL(heading), t=sql.SQL(text)),
-                (sid, number),
-            ),
-        ],
+        (_SittingRow, _SITTING, (sid, number)),
+        (_ContentsRow, _CONTENTS_SQL[heading], (sid, number)),
+        (
+            SittingSpeech,
+            _SPEECH_STATEMENTS[(language, fall_back)],
+            (sid, number, after, upto, limit + 1),
+        ),
     )
     if not found:
         raise NotFoundError(f"no sitting {number} in session {session}")
-    row = found[0]
-    contents: list[dict[str, Any]] = []
-    for speech in speeches:
-        title = speech[9]
-        if title and (not contents or contents[-1]["heading"] != title):
-            contents.append(
-                {
-                    "heading": title,
-                    "order_of_business": speech[8],
-                    "sequence": speech[1],
-                    "speeches": 0,
-                }
-            )
-        if contents and title == contents[-1]["heading"]:
-            contents[-1]["speeches"] += 1
-    return {
+    row: _SittingRow = found[0]
+    detail: Sitting = {
+        "id": row.id,
         "session": session,
-        "number": row[1],
-        "date": row[2],
-        "source_url_en": row[3],
-        "source_url_fr": row[4],
-        "hansard_document_id": row[5],
-        "updated_at": row[6],
-        "lang": lang,
-        "contents": contents,
-        "speeches": [
+        "number": row.number,
+        "date": row.date,
+        "source_url_en": row.source_url_en,
+        "source_url_fr": row.source_url_fr,
+        "hansard_document_id": row.hansard_document_id,
+        "updated_at": row.updated_at,
+        "lang": language,
+        "speech_count": row.speech_count,
+        "last_sequence": row.last_sequence or 0,
+        "contents": [
             {
-                "id": s[0],
-                "sequence": s[1],
-                "time": s[2],
-                "member_id": s[3],
-                "speaker_name": s[4],
-                "speaker_role": s[5],
-                "party": s[6],
-                "type": s[7],
-                "heading": s[9],
-                "text": s[10],
+                "heading": entry.heading,
+                "order_of_business": entry.order_of_business,
+                "sequence": entry.sequence,
+                "speeches": entry.speeches,
             }
-            for s in speeches
+            for entry in contents
         ],
     }
+    if part is not None:
+        return detail, Page(rows[:limit], None, limit)
+    return detail, make_page(rows, page)
 
 
-def debate_sessions(conn: Connection) -> list[str]:
+class _Code(NamedTuple):
+    code: str
+
+
+async def debate_sessions(conn: ReadConnection) -> list[str]:
     """Sessions that have Hansard sittings, most recent first (web filter menu)."""
-    rows = fetch_all(
+    rows = await fetch_all(
         conn,
+        _Code,
         "SELECT ps.code FROM parliamentary_sessions ps"
         " WHERE EXISTS (SELECT 1 FROM debates d WHERE d.session_id = ps.id)"
         " ORDER BY ps.parliament DESC, ps.session DESC",
     )
-    return [r[0] for r in rows]
+    return [r.code for r in rows]
 
 
-def speech_detail(conn: Connection, session: str, number: int, sequence: int) -> dict[str, Any]:
+class SpeechSitting(TypedDict):
+    session: str
+    number: int
+    date: dt.date
+    source_url_en: str | None
+    source_url_fr: str | None
+
+
+class SpeechDetail(TypedDict):
+    id: int
+    sequence: int
+    time: dt.time | None
+    member_id: int | None
+    speaker_name: str | None
+    speaker_role: str | None
+    party: str | None
+    type: str | None
+    order_of_business: str | None
+    heading_en: str | None
+    heading_fr: str | None
+    text_en: str | None
+    text_fr: str | None
+    debate: SpeechSitting
+    previous: int | None
+    next: int | None
+
+
+class _SpeechRow(NamedTuple):
+    id: int
+    sequence: int
+    time: dt.time | None
+    member_id: int | None
+    speaker_name: str | None
+    speaker_role: str | None
+    party: str | None
+    type: str | None
+    order_of_business: str | None
+    heading_en: str | None
+    heading_fr: str | None
+    text_en: str | None
+    text_fr: str | None
+    number: int
+    date: dt.date
+    source_url_en: str | None
+    source_url_fr: str | None
+    previous: int | None
+    next: int | None
+
+
+_SPEECH: LiteralString = """
+    SELECT s.id, s.sequence, s.spoken_at AS time, s.member_id, s.speaker_name,
+           s.speaker_role, s.party_abbreviation AS party, s.intervention_type AS type,
+           s.order_of_business, s.heading_en, s.heading_fr, s.text_en, s.text_fr, d.number,
+           d.date, d.source_url_en, d.source_url_fr,
+           (SELECT max(p.sequence) FROM speeches p
+             WHERE p.debate_id = d.id AND p.sequence < s.sequence) AS previous,
+           (SELECT min(n.sequence) FROM speeches n
+             WHERE n.debate_id = d.id AND n.sequence > s.sequence) AS next
+    FROM debates d JOIN speeches s ON s.debate_id = d.id
+    WHERE d.session_id = %s AND d.number = %s AND s.sequence = %s
+"""
+
+
+async def speech_detail(
+    conn: ReadConnection, session: str, number: int, sequence: int
+) -> SpeechDetail:
     """One intervention of a sitting in both languages, with its sitting and neighbours."""
-    sid = session_id(conn, session)
-    row = fetch_one(
-        conn,
-        """
-        SELECT s.id, s.sequence, s.spoken_at, s.member_id, s.speaker_name, s.speaker_role,
-               s.party_abbreviation, s.intervention_type, s.order_of_business, s.heading_en,
-               s.heading_fr, s.text_en, s.text_fr, d.number, d.date, d.source_url_en,
-               d.source_url_fr,
-               (SELECT max(p.sequence) FROM speeches p
-                 WHERE p.debate_id = d.id AND p.sequence < s.sequence),
-               (SELECT min(n.sequence) FROM speeches n
-                 WHERE n.debate_id = d.id AND n.sequence > s.sequence)
-        FROM debates d JOIN speeches s ON s.debate_id = d.id
-        WHERE d.session_id = %s AND d.number = %s AND s.sequence = %s
-        """,
-        (sid, number, sequence),
-    )
+    sid = await session_id(conn, session)
+    row = await fetch_one(conn, _SpeechRow, _SPEECH, (sid, number, sequence))
     if row is None:
         raise NotFoundError(f"no speech {sequence} in sitting {number} of session {session}")
     return {
-        "id": row[0],
-        "sequence": row[1],
-        "time": row[2],
-        "member_id": row[3],
-        "speaker_name": row[4],
-        "speaker_role": row[5],
-        "party": row[6],
-        "type": row[7],
-        "order_of_business": row[8],
-        "heading_en": row[9],
-        "heading_fr": row[10],
-        "text_en": row[11],
-        "text_fr": row[12],
+        "id": row.id,
+        "sequence": row.sequence,
+        "time": row.time,
+        "member_id": row.member_id,
+        "speaker_name": row.speaker_name,
+        "speaker_role": row.speaker_role,
+        "party": row.party,
+        "type": row.type,
+        "order_of_business": row.order_of_business,
+        "heading_en": row.heading_en,
+        "heading_fr": row.heading_fr,
+        "text_en": row.text_en,
+        "text_fr": row.text_fr,
         "debate": {
             "session": session,
-            "number": row[13],
-            "date": row[14],
-            "source_url_en": row[15],
-            "source_url_fr": row[16],
+            "number": row.number,
+            "date": row.date,
+            "source_url_en": row.source_url_en,
+            "source_url_fr": row.source_url_fr,
         },
-        "previous": row[17],
-        "next": row[18],
+        "previous": row.previous,
+        "next": row.next,
     }

@@ -1,57 +1,39 @@
-"""The data version: one counter that every change of civic data moves.
+"""The data version as the read side sees it (openpolicy.dataversion is the contract).
 
-Ingest calls `bump_data_version(connection)` in the same transaction as its writes, so the
-new version becomes visible exactly when the new data does. The API puts the version
-in response-cache keys and ETags: a cache entry of an older version is never served again,
-and no cache needs to be purged. Each API process learns new versions by LISTENing on
-`CHANNEL` (the bump NOTIFYs at commit), and reads the row per request whenever it is not
-listening.
+A request learns the version once — from its pool's watcher, or by reading the row on its
+own connection — and sets `request_version`, so the query functions it calls (and the
+per-version tables they consult) reuse it instead of reading it again.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-from typing import Any
+from typing import NamedTuple
 
-import psycopg
-from sqlalchemy import Connection as SAConnection
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from openpolicy.dataversion import VERSION_SQL
+from openpolicy.db import ReadConnection
+from openpolicy.queries._sql import fetch_one
 
-from openpolicy.queries._sql import Connection, fetch_one
-
-CHANNEL = "openpolicy_data_version"
-# The NOTIFY is delivered when the transaction commits, with the data: API replicas that
-# LISTEN learn the new version without reading it on every request.
-_BUMP = (
-    "WITH bumped AS ("
-    " INSERT INTO data_version (id, version, changed_at) VALUES (1, 1, now())"
-    " ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, changed_at = now()"
-    " RETURNING version)"
-    " SELECT version, pg_notify('" + CHANNEL + "', version::text) FROM bumped"
+request_version: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "openpolicy_request_version", default=None
 )
 
 
-def bump_data_version(connection: SAConnection | Session | psycopg.Connection[Any]) -> int:
-    """Move the data version forward inside the caller's transaction; return the new one.
-
-    Accepts a SQLAlchemy Connection or Session, or a psycopg connection. Call it once per
-    transaction that changes civic data: the row lock it takes lasts until that transaction
-    ends, so concurrent importers commit their bumps in order.
-    """
-    if isinstance(connection, psycopg.Connection):
-        row = connection.execute(_BUMP).fetchone()
-        assert row is not None
-        return int(row[0])
-    return int(connection.execute(text(_BUMP)).scalar_one())
+class DataVersion(NamedTuple):
+    version: int
+    changed_at: dt.datetime | None
 
 
-VERSION_SQL = "SELECT version, changed_at FROM data_version WHERE id = 1"
-
-
-def current_data_version(conn: Connection) -> tuple[int, dt.datetime | None]:
+async def current_data_version(conn: ReadConnection) -> DataVersion:
     """The version and when it last moved (0, None before the first ingest)."""
-    row = fetch_one(conn, VERSION_SQL)
-    if row is None:
-        return 0, None
-    return int(row[0]), row[1]
+    row = await fetch_one(conn, DataVersion, VERSION_SQL)
+    return row if row is not None else DataVersion(0, None)
+
+
+async def version_of(conn: ReadConnection) -> int:
+    """The data version of the current request, else the one in the database now."""
+    version = request_version.get()
+    if version is None:
+        version = (await current_data_version(conn)).version
+    return version

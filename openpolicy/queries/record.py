@@ -1,31 +1,75 @@
-"""A member's voting record, built from divisions held in memory and one index scan.
+"""A member's voting record — the one implementation behind the API's record, its exports,
+the member page's recent ballots, its attendance and dissent summary, and the feeds.
 
-Every division held while a member sat, newest first, with their ballot or NULL, their
-party's majority and a dissent flag: in SQL that is a nested loop over up to 500 divisions
-with three index probes each (ballot, party totals, party), which cost PostgreSQL about
-4 ms per page of 500 on the parliament-scale dataset (bench/api.py). The divisions (a few
-thousand rows) and the per-party totals are read once per data version, like
-`openpolicy.queries.reference`; a page then asks PostgreSQL only for the member's ballots
-on the page's divisions, one index-only scan of (member_id, vote_id) INCLUDE (value,
-party_id).
+Every division held while a member sat, newest first, with their ballot or None, their
+party's majority and a dissent flag. In SQL that is a nested loop over up to 500 divisions
+with three index probes each, about 4 ms of PostgreSQL per page of 500 on the
+parliament-scale dataset (bench/api.py). Here the divisions (a few thousand rows) and the
+per-party majorities are read once per data version, like `openpolicy.queries.reference`;
+a page then asks PostgreSQL only for the member's ballots on the page's divisions, one
+index-only scan of (member_id, vote_id) INCLUDE (value, party_id).
 
-The rows have the shape the SQL record query returns (`members.VOTE_RECORD_FIELDS`, then
-the sort date and the division id), with the same three-valued logic for `dissent`.
+`dissent` is three-valued: true where the ballot went against the majority of the
+member's party in that division, false where it did not (or was paired, or the party split
+evenly), None where the ballot or the party's totals are missing.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any, NamedTuple, TypedDict
 
-from openpolicy.errors import BadRequestError
-from openpolicy.queries._sql import Connection, PageRequest, Row, fetch_all
-from openpolicy.queries.reference import Member, PerVersion, Reference
+from openpolicy.db import ReadConnection
+from openpolicy.errors import BadRequestError, NotFoundError
+from openpolicy.queries._sql import fetch_all, fetch_value, make_page, session_filter_id
+from openpolicy.queries.export import Exported
+from openpolicy.queries.paging import Page, PageRequest, SortKey
+from openpolicy.queries.reference import Member, Reference, member_terms, per_version, reference
 
-# (date, id, session code, number, subject EN, subject FR, result, bill number, session id)
-Division = tuple[dt.date, int, str, int, str | None, str | None, str, str | None, int]
+RECORD_SORT = SortKey("date", "v.date", "date", "date of the division")
+
+
+class RecordItem(NamedTuple):
+    """One division of a member's record (fields in CSV order), then its place."""
+
+    session: str
+    number: int
+    date: dt.date
+    subject_en: str | None
+    subject_fr: str | None
+    result: str
+    bill_number: str | None
+    ballot: str | None
+    party: str | None
+    party_majority: str | None
+    dissent: bool | None
+    sort_key: dt.date
+    row_id: int
+
+
+VOTE_RECORD_FIELDS: tuple[str, ...] = RecordItem._fields[:-2]
+
+
+class Division(NamedTuple):
+    date: dt.date
+    id: int
+    session: str
+    number: int
+    subject_en: str | None
+    subject_fr: str | None
+    result: str
+    bill_number: str | None
+    session_id: int
+
+
+class _Majority(NamedTuple):
+    vote_id: int
+    party_id: int
+    yeas: int
+    nays: int
 
 
 @dataclass(frozen=True)
@@ -35,31 +79,45 @@ class Divisions:
     keys: list[tuple[dt.date, int]]  # (date, id) of each, for bisect
     # (vote id, party id or 0) -> the party's majority, None on a tie; absent: no ballots
     majority: dict[tuple[int, int], str | None]
-    # vote id -> the leading fields of a record row (session … bill number)
-    heads: dict[int, tuple[str, int, dt.date, str | None, str | None, str, str | None]]
 
 
-def divisions(conn: Connection) -> Divisions:
-    """The divisions of the current data version (read again when it moves)."""
-    return _divisions.get(conn)
-
-
-def _load(conn: Connection, version: int) -> Divisions:
-    rows: list[Division] = [
-        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
-        for r in fetch_all(
-            conn,
-            "SELECT v.date, v.id, ps.code, v.number, v.subject_en, v.subject_fr, v.result,"
-            " v.bill_number, v.session_id FROM votes v"
-            " JOIN parliamentary_sessions ps ON ps.id = v.session_id ORDER BY v.date, v.id",
-        )
-    ]
+async def _load(conn: ReadConnection, version: int) -> Divisions:
+    rows = await fetch_all(
+        conn,
+        Division,
+        "SELECT v.date, v.id, ps.code AS session, v.number, v.subject_en, v.subject_fr,"
+        " v.result, v.bill_number, v.session_id FROM votes v"
+        " JOIN parliamentary_sessions ps ON ps.id = v.session_id ORDER BY v.date, v.id",
+    )
     majority = {
-        (r[0], r[1]): "yea" if r[2] > r[3] else "nay" if r[3] > r[2] else None
-        for r in fetch_all(conn, "SELECT vote_id, party_id, yeas, nays FROM vote_party_totals")
+        (r.vote_id, r.party_id): "yea" if r.yeas > r.nays else "nay" if r.nays > r.yeas else None
+        for r in await fetch_all(
+            conn, _Majority, "SELECT vote_id, party_id, yeas, nays FROM vote_party_totals"
+        )
     }
-    heads = {r[1]: (r[2], r[3], r[0], r[4], r[5], r[6], r[7]) for r in rows}
-    return Divisions(version, rows, [(r[0], r[1]) for r in rows], majority, heads)
+    return Divisions(version, rows, [(r.date, r.id) for r in rows], majority)
+
+
+_divisions = per_version(_load)
+
+
+async def divisions(conn: ReadConnection) -> Divisions:
+    """The divisions of the current data version (read again when it moves)."""
+    return await _divisions.get(conn)
+
+
+async def _member(conn: ReadConnection, known: Reference, member_id: int) -> Member:
+    """The member from the reference tables; one added since they were read (a write that
+    did not move the data version) from the table; an unknown one is a 404."""
+    member = known.members.get(member_id)
+    if member is not None:
+        return member
+    name = await fetch_value(
+        conn, "SELECT full_name FROM elected_members WHERE id = %s", (member_id,)
+    )
+    if name is None:
+        raise NotFoundError(f"no member with id {member_id}")
+    return Member(str(name), ("", ""), await member_terms(conn, member_id))
 
 
 def _cursor_key(page: PageRequest) -> tuple[dt.date, int] | None:
@@ -76,17 +134,20 @@ def _cursor_key(page: PageRequest) -> tuple[dt.date, int] | None:
 
 
 def _walk(
-    held: Divisions, member: Member, page: PageRequest, session: int | None
+    held: Divisions,
+    member: Member,
+    descending: bool,
+    after: tuple[dt.date, int] | None,
+    session: int | None,
 ) -> Iterator[tuple[Division, int | None]]:
-    """Divisions during the member's terms in page order, after the cursor, with the party
-    of the term covering each (the latest-starting one, as the SQL's LATERAL)."""
+    """Divisions during the member's terms in record order, after the cursor, with the
+    party of the term covering each (the latest-starting one)."""
     if not member.terms:
         return
-    lo = min(t[0] for t in member.terms)
-    hi = max(t[1] for t in member.terms)
-    after = _cursor_key(page)
+    lo = min(t.start for t in member.terms)
+    hi = max(t.end for t in member.terms)
     keys = held.keys
-    if page.descending:
+    if descending:
         end = bisect.bisect_right(keys, (hi, 2**63))
         if after is not None:
             end = min(end, bisect.bisect_left(keys, after))
@@ -98,37 +159,37 @@ def _walk(
         indexes = range(start, bisect.bisect_right(keys, (hi, 2**63)))
     for index in indexes:
         division = held.oldest_first[index]
-        if session is not None and division[8] != session:
+        if session is not None and division.session_id != session:
             continue
-        term = member.term_on(division[0])
+        term = member.term_on(division.date)
         if term is not None:
-            yield division, term[3]
+            yield division, term.party_id
 
 
-def record_page(
-    conn: Connection,
+class _Ballot(NamedTuple):
+    vote_id: int
+    value: str
+    party_id: int | None
+
+
+async def _rows(
+    conn: ReadConnection,
     known: Reference,
-    member: Member,
+    held: Divisions,
     member_id: int,
-    page: PageRequest,
-    session: int | None,
-) -> list[Row]:
-    """Up to `page.limit + 1` record rows (the extra one tells a next page exists)."""
-    held = divisions(conn)
-    chosen: list[tuple[Division, int | None]] = []
-    for item in _walk(held, member, page, session):
-        chosen.append(item)
-        if len(chosen) > page.limit:
-            break
+    chosen: list[tuple[Division, int | None]],
+) -> list[RecordItem]:
+    """Record rows of the chosen divisions, with the member's ballots on them."""
     if not chosen:
         return []
-    # The member's ballots in the page's span of division ids: one index-only range scan
-    # of (member_id, vote_id); ballots outside the page are simply not looked up.
-    ids = [d[1] for d, _party in chosen]
-    ballots: dict[int, tuple[str, int | None]] = {
-        r[0]: (r[1], r[2])
-        for r in fetch_all(
+    # The member's ballots in the chosen span of division ids: one index-only range scan of
+    # (member_id, vote_id); ballots outside the span are simply not looked up.
+    ids = [d.id for d, _party in chosen]
+    ballots = {
+        b.vote_id: b
+        for b in await fetch_all(
             conn,
+            _Ballot,
             "SELECT vote_id, value, party_id FROM ballots"
             " WHERE member_id = %s AND vote_id BETWEEN %s AND %s",
             (member_id, min(ids), max(ids)),
@@ -136,37 +197,141 @@ def record_page(
     }
     parties = known.parties
     majorities = held.majority
-    heads = held.heads
-    rows: list[Row] = []
+    rows: list[RecordItem] = []
     for division, term_party in chosen:
-        vote_id = division[1]
-        ballot = ballots.get(vote_id)
+        ballot = ballots.get(division.id)
         if ballot is None:
             value, party_id = None, term_party
         else:
-            value, party_id = ballot[0], ballot[1] if ballot[1] is not None else term_party
-        key = (vote_id, party_id if party_id is not None else 0)
-        majority = majorities.get(key, _NO_TOTALS)
+            value = ballot.value
+            party_id = ballot.party_id if ballot.party_id is not None else term_party
+        majority = majorities.get(
+            (division.id, party_id if party_id is not None else 0), _NO_TOTALS
+        )
         rows.append(
-            heads[vote_id]
-            + (
+            RecordItem(
+                division.session,
+                division.number,
+                division.date,
+                division.subject_en,
+                division.subject_fr,
+                division.result,
+                division.bill_number,
                 value,
                 parties.get(party_id) if party_id is not None else None,
                 None if majority is _NO_TOTALS else majority,
                 _dissent(value, majority),
-                division[0],
-                vote_id,
+                division.date,
+                division.id,
             )
         )
     return rows
 
 
-_NO_TOTALS = "no totals"  # the party cast no ballot in the division (no totals row)
+async def record_page(
+    conn: ReadConnection, member_id: int, page: PageRequest, session: str | None = None
+) -> Page[RecordItem]:
+    """One page of the member's record (newest first unless `page.descending` is false),
+    optionally within one session (`45-1`). An unknown member is a 404."""
+    known = await reference(conn)
+    member = await _member(conn, known, member_id)
+    held = await divisions(conn)
+    sid = await session_filter_id(conn, session)
+    chosen: list[tuple[Division, int | None]] = []
+    for item in _walk(held, member, page.descending, _cursor_key(page), sid):
+        chosen.append(item)
+        if len(chosen) > page.limit:
+            break
+    return make_page(await _rows(conn, known, held, member_id, chosen), page)
+
+
+EXPORT_BATCH = 1000
+
+
+async def _record_stream(
+    conn: ReadConnection, member_id: int, session: int | None
+) -> AsyncIterator[RecordItem]:
+    """The whole record, newest first, in batches (CSV and JSON Lines exports)."""
+    known = await reference(conn)
+    member = await _member(conn, known, member_id)
+    held = await divisions(conn)
+    batch: list[tuple[Division, int | None]] = []
+    for item in _walk(held, member, True, None, session):
+        batch.append(item)
+        if len(batch) >= EXPORT_BATCH:
+            for row in await _rows(conn, known, held, member_id, batch):
+                yield row
+            batch = []
+    for row in await _rows(conn, known, held, member_id, batch):
+        yield row
+
+
+class RecordSummary(TypedDict):
+    divisions: int
+    voted: int
+    dissents: int
+    attendance: float | None
+    dissent_rate: float | None
+
+
+class _BallotGroup(NamedTuple):
+    value: str
+    party_id: int | None
+    vote_ids: list[int]
+
+
+async def record_summary(conn: ReadConnection, member_id: int) -> RecordSummary:
+    """Attendance and dissent over the whole record: divisions held while the member sat,
+    ballots cast on them, and ballots against the majority of their own party — the counts
+    of the record's rows, without building them."""
+    known = await reference(conn)
+    member = await _member(conn, known, member_id)
+    held = await divisions(conn)
+    # The divisions during the member's terms: index ranges of the date-ordered list.
+    in_term: dict[int, Division] = {}
+    for term in member.terms:
+        first = bisect.bisect_left(held.keys, (term.start, -1))
+        last = bisect.bisect_right(held.keys, (term.end, 2**63))
+        in_term.update((d.id, d) for d in held.oldest_first[first:last])
+    # The member's ballots grouped by (value, party): a handful of rows of id arrays.
+    groups = await fetch_all(
+        conn,
+        _BallotGroup,
+        "SELECT value, party_id, array_agg(vote_id) AS vote_ids FROM ballots"
+        " WHERE member_id = %s GROUP BY value, party_id",
+        (member_id,),
+    )
+    majorities = held.majority
+    voted = dissents = 0
+    for group in groups:
+        counted = [vote_id for vote_id in group.vote_ids if vote_id in in_term]
+        voted += len(counted)
+        if group.value not in ("yea", "nay"):
+            continue
+        for vote_id in counted:
+            party_id = group.party_id
+            if party_id is None:
+                covering = member.term_on(in_term[vote_id].date)
+                party_id = covering.party_id if covering is not None else None
+            majority = majorities.get((vote_id, party_id or 0), _NO_TOTALS)
+            if majority is not _NO_TOTALS and majority is not None and majority != group.value:
+                dissents += 1
+    total = len(in_term)
+    return {
+        "divisions": total,
+        "voted": voted,
+        "dissents": dissents,
+        "attendance": voted / total if total else None,
+        "dissent_rate": dissents / voted if voted else None,
+    }
+
+
+_NO_TOTALS: Any = "no totals"  # the party cast no ballot in the division (no totals row)
 
 
 def _dissent(value: str | None, majority: str | None) -> bool | None:
-    """SQL's `value IN ('yea','nay') AND yeas <> nays AND value <> majority side`: false
-    as soon as one part is false, else NULL where the ballot or the totals are missing."""
+    """False as soon as one part of "a yea or nay, against a party that did not split
+    evenly" is false; else None where the ballot or the totals are missing."""
     if value is not None and value not in ("yea", "nay"):
         return False  # paired
     if majority is _NO_TOTALS:
@@ -178,4 +343,11 @@ def _dissent(value: str | None, majority: str | None) -> bool | None:
     return value != majority
 
 
-_divisions = PerVersion(_load)
+async def export_record(
+    conn: ReadConnection, member_id: int, session: str | None = None
+) -> Exported:
+    """The whole record for CSV and JSON Lines, newest first (an unknown member is a 404
+    before the first byte is sent)."""
+    await _member(conn, await reference(conn), member_id)
+    sid = await session_filter_id(conn, session)
+    return Exported(stream=_record_stream(conn, member_id, sid))

@@ -33,24 +33,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, LiteralString
+from typing import Any, LiteralString, NamedTuple
 
 from psycopg import sql
 
+from openpolicy.db import ReadConnection
 from openpolicy.errors import BadRequestError
 from openpolicy.queries._sql import (
-    Connection,
-    Row,
     fetch_all,
     fetch_one,
+    fetch_value,
     planned_per_call,
     session_filter_id,
 )
-from openpolicy.queries.freshness import current_data_version
-from openpolicy.queries.reference import request_version
+from openpolicy.queries.freshness import version_of
 
 CONFIGS: dict[str, LiteralString] = {"en": "english", "fr": "french"}
 RELEVANCE_CANDIDATES = 150
@@ -107,16 +105,15 @@ class Corpus:
     frequencies: dict[str, tuple[dict[str, float], float]]  # column -> (lexeme share, floor)
 
 
-_corpus_lock = threading.Lock()
 _corpus: Corpus | None = None
 
 
-def corpus(conn: Connection) -> Corpus:
-    """Read once per data version (and at most every STATS_SECONDS for the statistics)."""
+async def corpus(conn: ReadConnection) -> Corpus:
+    """Read once per data version (and at most every STATS_SECONDS for the statistics).
+    Requests that find it stale while another reads it read their own copy: a read costs
+    a few ms, once per ingest."""
     global _corpus
-    version = request_version.get()
-    if version is None:
-        version, _changed = current_data_version(conn)
+    version = await version_of(conn)
     cached = _corpus
     if (
         cached is not None
@@ -124,56 +121,54 @@ def corpus(conn: Connection) -> Corpus:
         and time.monotonic() - cached.read_at < STATS_SECONDS
     ):
         return cached
-    # One reload at a time, but never wait for it: in the API a request holding the lock
-    # may be suspended in a greenlet on this very thread (openpolicy.api.green). Whoever
-    # finds it taken keeps using the previous copy, or reads its own when there is none.
-    if not _corpus_lock.acquire(blocking=False):
-        return (
-            cached
-            if cached is not None and cached.version == version
-            else _load_corpus(conn, version)
+    fresh = await _load_corpus(conn, version)
+    if _corpus is None or _corpus.version <= version:
+        _corpus = fresh
+    return fresh
+
+
+class _Sitting(NamedTuple):
+    id: int
+    date: dt.date
+    session_id: int
+
+
+class _LexemeStats(NamedTuple):
+    lexemes: list[str] | None
+    frequencies: list[float] | None
+
+
+async def _load_corpus(conn: ReadConnection, version: int) -> Corpus:
+    sittings = [
+        (r.id, r.date, r.session_id)
+        for r in await fetch_all(
+            conn, _Sitting, "SELECT id, date, session_id FROM debates ORDER BY date DESC, id DESC"
         )
-    try:
-        cached = _corpus
-        if (
-            cached is not None
-            and cached.version == version
-            and time.monotonic() - cached.read_at < STATS_SECONDS
-        ):
-            return cached
-        _corpus = _load_corpus(conn, version)
-        return _corpus
-    finally:
-        _corpus_lock.release()
-
-
-def _load_corpus(conn: Connection, version: int) -> Corpus:
-    rows = fetch_all(conn, "SELECT id, date, session_id FROM debates ORDER BY date DESC, id DESC")
-    sittings = [(int(r[0]), r[1], int(r[2])) for r in rows]
-    total = fetch_one(conn, "SELECT reltuples FROM pg_class WHERE oid = 'speeches'::regclass")
-    speeches = float(total[0]) if total and total[0] and total[0] > 0 else 0.0
+    ]
+    total = await fetch_value(
+        conn, "SELECT reltuples FROM pg_class WHERE oid = 'speeches'::regclass"
+    )
+    speeches = float(total) if total and total > 0 else 0.0
     if speeches <= 0:
-        count = fetch_one(conn, "SELECT count(*) FROM speeches")
-        speeches = float(count[0]) if count else 0.0
+        count = await fetch_value(conn, "SELECT count(*) FROM speeches")
+        speeches = float(count or 0)
     frequencies: dict[str, tuple[dict[str, float], float]] = {}
     for column in ("search_en", "search_fr"):
-        stats = fetch_one(
+        stats = await fetch_one(
             conn,
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+            _LexemeStats,
+            "SELECT most_common_elems::text::text[] AS lexemes,"
+            " most_common_elem_freqs AS frequencies FROM pg_stats"
             " WHERE tablename = 'speeches' AND attname = %s AND schemaname = current_schema()",
             (column,),
         )
-        if stats and stats[0]:
-            shares = dict(zip(stats[0], stats[1][: len(stats[0])], strict=False))
+        if stats and stats.lexemes and stats.frequencies:
+            shares = dict(zip(stats.lexemes, stats.frequencies[: len(stats.lexemes)], strict=False))
             floor = min(shares.values()) / 2 if shares else 0.0001
             frequencies[column] = (shares, floor)
         else:
             frequencies[column] = ({}, 0.001)
     return Corpus(version, time.monotonic(), sittings, speeches, frequencies)
-
-
-def sittings_newest_first(conn: Connection) -> list[tuple[int, dt.date, int]]:
-    return corpus(conn).sittings
 
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'(?::[A-Z*]+)?|<->|<\d+>|[&|!()]")
@@ -244,7 +239,7 @@ class _ShareEstimate:
 _parsed: dict[tuple[str, str], str] = {}
 
 
-def _tsquery(conn: Connection, config: LiteralString, q: str) -> str:
+async def _tsquery(conn: ReadConnection, config: LiteralString, q: str) -> str:
     """The parsed query as text (reused as a literal); an empty parse is a 400.
 
     Parses are kept, bounded like the list statements (openpolicy.queries._sql): a parse
@@ -253,8 +248,10 @@ def _tsquery(conn: Connection, config: LiteralString, q: str) -> str:
     key = (config, q)
     parsed = _parsed.get(key)
     if parsed is None:
-        row = fetch_one(conn, "SELECT websearch_to_tsquery(%s::regconfig, %s)::text", (config, q))
-        parsed = str(row[0]) if row and row[0] else ""
+        found = await fetch_value(
+            conn, "SELECT websearch_to_tsquery(%s::regconfig, %s)::text", (config, q)
+        )
+        parsed = str(found) if found else ""
         if len(_parsed) >= PARSED_KEPT:
             _parsed.clear()
         _parsed[key] = parsed
@@ -266,17 +263,23 @@ def _tsquery(conn: Connection, config: LiteralString, q: str) -> str:
     return parsed
 
 
-def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
+class _Hit(NamedTuple):
+    id: int
+    debate_id: int
+    rank: float
+
+
+async def search_speeches(conn: ReadConnection, search: SpeechSearch) -> SearchResult:
     """Speeches matching `q`, newest first or ranked, with highlighted snippets."""
     config = CONFIGS[search.lang]
     column: LiteralString = "search_fr" if search.lang == "fr" else "search_en"
     text_column: LiteralString = "s.text_fr" if search.lang == "fr" else "s.text_en"
-    tsquery = _tsquery(conn, config, search.q)
-    known = corpus(conn)
+    tsquery = await _tsquery(conn, config, search.q)
+    known = await corpus(conn)
     newest = search.sort == "newest"
 
     # Sittings in scope, newest first (session and dates filter them here).
-    session_id = session_filter_id(conn, search.session)
+    session_id = await session_filter_id(conn, search.session)
     sittings = [
         s
         for s in known.sittings
@@ -314,13 +317,13 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
     in_scope = share * per_sitting * len(sittings)
     wanted = search.limit + 1 if newest else RELEVANCE_CANDIDATES
     rank_sql: sql.Composable = (
-        sql.SQL("0::real")
+        sql.SQL("0::real AS rank")
         if newest
-        else sql.SQL("ts_rank(tsv, {q}::tsquery)").format(q=query_literal)
+        else sql.SQL("ts_rank(tsv, {q}::tsquery) AS rank").format(q=query_literal)
     )
     scope = {s[0] for s in sittings}
 
-    found: list[Row] = []  # (id, debate_id, rank), newest first
+    found: list[_Hit] = []  # newest first
     plans: list[str] = []
     start = 0
     rate = max(share * per_sitting, 1e-6)  # expected matches per sitting, then observed
@@ -356,8 +359,9 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
                 " FROM speeches s WHERE {restrict}{extra} AND s.{col} @@ {q}::tsquery) w"
             )
         plans.append("alone" if alone else "scan" if scan else "gin")
-        rows = fetch_all(
+        rows = await fetch_all(
             conn,
+            _Hit,
             sql.SQL(template).format(
                 rank=rank_sql, col=sql.SQL(column), restrict=restrict, extra=extra, q=query_literal
             ),
@@ -365,10 +369,10 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
         )
         if alone:
             later = {c[0] for c in chunk}
-            rows = [r for r in rows if r[1] in later and r[1] in scope]
-        rows.sort(key=lambda r: (date_of[r[1]], r[0]), reverse=True)
+            rows = [r for r in rows if r.debate_id in later and r.debate_id in scope]
+        rows.sort(key=lambda r: (date_of[r.debate_id], r.id), reverse=True)
         if cursor_key is not None:
-            rows = [r for r in rows if (date_of[r[1]], r[0]) < cursor_key]
+            rows = [r for r in rows if (date_of[r.debate_id], r.id) < cursor_key]
         found.extend(rows)
         if not alone and chunk:  # learn the real rate for the next window
             rate = max(len(rows) / len(chunk), rate / 8, 1e-6)
@@ -379,31 +383,31 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
         page_rows = found[: search.limit]
         last = page_rows[-1] if page_rows else None
         next_cursor = (
-            (date_of[last[1]].isoformat(), int(last[0]))
+            (date_of[last.debate_id].isoformat(), int(last.id))
             if last is not None and len(found) > search.limit
             else None
         )
     else:
         candidates = sorted(
             found[:RELEVANCE_CANDIDATES],
-            key=lambda r: (round(float(r[2]), 6), r[0]),
+            key=lambda r: (round(float(r.rank), 6), r.id),
             reverse=True,
         )
         if search.cursor is not None:
             after = (round(float(search.cursor[0]), 6), search.cursor[1])
-            candidates = [r for r in candidates if (round(float(r[2]), 6), r[0]) < after]
+            candidates = [r for r in candidates if (round(float(r.rank), 6), r.id) < after]
         page_rows = candidates[: search.limit]
         last = page_rows[-1] if page_rows else None
         next_cursor = (
-            (round(float(last[2]), 6), int(last[0]))
+            (round(float(last.rank), 6), int(last.id))
             if last is not None and len(candidates) > search.limit
             else None
         )
     exact = exhausted and search.cursor is None
-    items = _speech_items(
-        conn, [r[0] for r in page_rows], config, text_column, tsquery, search.snippets
+    items = await _speech_items(
+        conn, [r.id for r in page_rows], config, text_column, tsquery, search.snippets
     )
-    ranks = {r[0]: r[2] for r in page_rows}
+    ranks = {r.id: r.rank for r in page_rows}
     for item in items:
         item["rank"] = None if newest else round(float(ranks[item["id"]]), 6)
     return SearchResult(
@@ -416,8 +420,21 @@ def search_speeches(conn: Connection, search: SpeechSearch) -> SearchResult:
     )
 
 
-def _speech_items(
-    conn: Connection,
+class _SpeechHit(NamedTuple):
+    id: int
+    session: str
+    debate_number: int
+    date: dt.date
+    sequence: int
+    member_id: int | None
+    speaker_name: str | None
+    party: str | None
+    heading: str | None
+    snippet: str | None
+
+
+async def _speech_items(
+    conn: ReadConnection,
     ids: list[int],
     config: LiteralString,
     text_column: LiteralString,
@@ -427,14 +444,15 @@ def _speech_items(
     if not ids:
         return []
     heading: LiteralString = "s.heading_fr" if text_column.endswith("_fr") else "s.heading_en"
-    rows = fetch_all(
+    rows = await fetch_all(
         conn,
+        _SpeechHit,
         sql.SQL(
             """
-            SELECT s.id, ps.code, d.number, d.date, s.sequence, s.member_id, s.speaker_name,
-                   s.party_abbreviation, {h},
+            SELECT s.id, ps.code AS session, d.number AS debate_number, d.date, s.sequence,
+                   s.member_id, s.speaker_name, s.party_abbreviation AS party, {h} AS heading,
                    CASE WHEN %s THEN ts_headline(%s::regconfig, coalesce({t}, ''),
-                                                 %s::tsquery, %s) END
+                                                 %s::tsquery, %s) END AS snippet
             FROM unnest(%s::bigint[]) WITH ORDINALITY AS page(id, position)
             JOIN speeches s ON s.id = page.id
             JOIN debates d ON d.id = s.debate_id
@@ -444,26 +462,24 @@ def _speech_items(
         ).format(h=sql.SQL(heading), t=sql.SQL(text_column)),
         (snippets, config, tsquery, HEADLINE, ids),
     )
-    return [
-        {
-            "id": r[0],
-            "session": r[1],
-            "debate_number": r[2],
-            "date": r[3],
-            "sequence": r[4],
-            "member_id": r[5],
-            "speaker_name": r[6],
-            "party": r[7],
-            "heading": r[8],
-            "snippet": r[9],
-        }
-        for r in rows
-    ]
+    return [r._asdict() for r in rows]
+
+
+class _BillHit(NamedTuple):
+    id: int
+    rank: float
+    session: str
+    number: str
+    title_en: str | None
+    title_fr: str | None
+    status_en: str | None
+    snippet: str | None
+    total: int
 
 
 @planned_per_call
-def search_bills(
-    conn: Connection,
+async def search_bills(
+    conn: ReadConnection,
     q: str,
     lang: str,
     session: str | None,
@@ -472,10 +488,10 @@ def search_bills(
 ) -> SearchResult:
     """Bills whose titles match, ranked (a few thousand bills: ranking every match is cheap)."""
     config = CONFIGS[lang]
-    tsquery = _tsquery(conn, config, q)
+    tsquery = await _tsquery(conn, config, q)
     column: LiteralString = "b.search_fr" if lang == "fr" else "b.search_en"
     title: LiteralString = "b.title_fr" if lang == "fr" else "b.title_en"
-    sid = session_filter_id(conn, session)
+    sid = await session_filter_id(conn, session)
     in_session = sql.SQL("AND b.session_id = %s") if sid is not None else sql.SQL("")
     after = sql.SQL("")
     params: list[Any] = [tsquery, config, tsquery, HEADLINE, tsquery]
@@ -486,47 +502,58 @@ def search_bills(
     query = sql.SQL(
         """
         WITH hits AS (
-            SELECT b.id, ts_rank_cd({c}, %s::tsquery) AS rank, ps.code, b.number,
+            SELECT b.id, ts_rank_cd({c}, %s::tsquery) AS rank, ps.code AS session, b.number,
                    b.title_en, b.title_fr, b.status_en,
                    ts_headline(%s::regconfig, coalesce({t}, ''), %s::tsquery, %s) AS snippet
             FROM bills b JOIN parliamentary_sessions ps ON ps.id = b.session_id
             WHERE {c} @@ %s::tsquery {s}
         )
-        SELECT id, rank, code, number, title_en, title_fr, status_en, snippet,
-               count(*) OVER () FROM hits {a}
+        SELECT id, rank, session, number, title_en, title_fr, status_en, snippet,
+               count(*) OVER () AS total FROM hits {a}
         ORDER BY rank DESC, id DESC LIMIT %s
         """
     ).format(c=sql.SQL(column), t=sql.SQL(title), s=in_session, a=after)
     if offset_cursor is not None:
         params += [offset_cursor[0], offset_cursor[1]]
-    rows = fetch_all(conn, query, [*params, limit + 1])
-    total = int(rows[0][8]) if rows else 0
+    rows = await fetch_all(conn, _BillHit, query, [*params, limit + 1])
+    total = rows[0].total if rows else 0
     page = rows[:limit]
     items = [
         {
-            "session": r[2],
-            "number": r[3],
-            "title_en": r[4],
-            "title_fr": r[5],
-            "status_en": r[6],
-            "snippet": r[7],
-            "rank": round(float(r[1]), 6),
+            "session": r.session,
+            "number": r.number,
+            "title_en": r.title_en,
+            "title_fr": r.title_fr,
+            "status_en": r.status_en,
+            "snippet": r.snippet,
+            "rank": round(float(r.rank), 6),
         }
         for r in page
     ]
-    next_cursor = (float(page[-1][1]), int(page[-1][0])) if len(rows) > limit else None
+    next_cursor = (float(page[-1].rank), int(page[-1].id)) if len(rows) > limit else None
     return SearchResult(items, total, "eq", next_cursor)
 
 
+class _MemberHit(NamedTuple):
+    id: int
+    name: str
+    party: str | None
+    constituency: str | None
+    province: str | None
+    current: bool | None
+
+
 @planned_per_call
-def search_members(conn: Connection, q: str, limit: int) -> SearchResult:
+async def search_members(conn: ReadConnection, q: str, limit: int) -> SearchResult:
     """Members by name (accent- and case-insensitive words, `simple` configuration)."""
-    rows = fetch_all(
+    rows = await fetch_all(
         conn,
+        _MemberHit,
         """
-        SELECT m.id, m.full_name, p.short_name_en, c.name_en, c.province,
+        SELECT m.id, m.full_name AS name, p.short_name_en AS party, c.name_en AS constituency,
+               c.province,
                (t.end_date IS NULL AND t.parliament IS NOT DISTINCT FROM
-                (SELECT max(parliament) FROM member_terms)) AS sitting
+                (SELECT max(parliament) FROM member_terms)) AS current
         FROM elected_members m
         JOIN LATERAL (SELECT * FROM member_terms t WHERE t.member_id = m.id
                       ORDER BY t.start_date DESC LIMIT 1) t ON true
@@ -534,20 +561,10 @@ def search_members(conn: Connection, q: str, limit: int) -> SearchResult:
         LEFT JOIN parties p ON p.id = t.party_id
         WHERE to_tsvector('simple', m.full_name) @@ websearch_to_tsquery('simple', %s)
            OR m.full_name ILIKE %s
-        ORDER BY sitting DESC, m.last_name, m.first_name, m.id
+        ORDER BY current DESC, m.last_name, m.first_name, m.id
         LIMIT %s
         """,
         (q, "%" + q.replace("%", "\\%").replace("_", "\\_") + "%", limit + 1),
     )
-    items = [
-        {
-            "id": r[0],
-            "name": r[1],
-            "party": r[2],
-            "constituency": r[3],
-            "province": r[4],
-            "current": r[5],
-        }
-        for r in rows[:limit]
-    ]
+    items = [r._asdict() for r in rows[:limit]]
     return SearchResult(items, len(items), "eq" if len(rows) <= limit else "gte", None)

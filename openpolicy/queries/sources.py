@@ -1,50 +1,74 @@
-"""Official data sources and their freshness, as operators and the API report them."""
+"""Official data sources and their freshness, parliamentary sessions and parties, as the API
+reports them."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, NamedTuple
 
-from openpolicy.queries._sql import Connection, fetch_all
-
-FIELDS: tuple[str, ...] = (
-    "name",
-    "url",
-    "status",
-    "last_run",
-    "last_success",
-    "last_updated",
-    "counts",
-    "last_error",
-)
+from openpolicy.db import ReadConnection
+from openpolicy.queries._sql import fetch_all
 
 
-def list_data_sources(conn: Connection) -> list[dict[str, Any]]:
+class DataSource(NamedTuple):
+    name: str
+    url: str | None
+    status: str
+    last_run: dt.datetime | None
+    last_success: dt.datetime | None
+    last_updated: dt.datetime | None
+    counts: dict[str, Any] | None
+    last_error: str | None
+
+
+FIELDS: tuple[str, ...] = DataSource._fields
+
+
+async def list_data_sources(conn: ReadConnection) -> list[dict[str, Any]]:
     """Every source by name: last run, last success, last run that changed data, counts."""
-    rows = fetch_all(
+    rows = await fetch_all(
         conn,
-        "SELECT name, url, status, last_run_at, last_success_at, last_updated_at, counts,"
-        " last_error FROM data_sources ORDER BY name",
+        DataSource,
+        "SELECT name, url, status, last_run_at AS last_run, last_success_at AS last_success,"
+        " last_updated_at AS last_updated, counts, last_error FROM data_sources ORDER BY name",
     )
-    return [dict(zip(FIELDS, row, strict=True)) for row in rows]
+    return [row._asdict() for row in rows]
 
 
-def list_sessions(conn: Connection) -> list[dict[str, Any]]:
+class Session(NamedTuple):
+    code: str
+    parliament: int
+    session: int
+    start_date: dt.date | None
+    end_date: dt.date | None
+
+
+async def list_sessions(conn: ReadConnection) -> list[dict[str, Any]]:
     """Parliamentary sessions, newest first, written `45-1`."""
-    rows = fetch_all(
+    rows = await fetch_all(
         conn,
+        Session,
         "SELECT code, parliament, session, start_date, end_date FROM parliamentary_sessions"
         " ORDER BY parliament DESC, session DESC",
     )
-    keys = ("code", "parliament", "session", "start_date", "end_date")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [row._asdict() for row in rows]
 
 
-def list_parties(conn: Connection) -> list[dict[str, Any]]:
+class Party(NamedTuple):
+    short_name_en: str
+    short_name_fr: str | None
+    name_en: str | None
+    name_fr: str | None
+    abbreviation: str | None
+    colour: str | None
+
+
+async def list_parties(conn: ReadConnection) -> list[dict[str, Any]]:
     """Parties as the feeds name them, with the colour the site uses."""
-    rows = fetch_all(
+    rows = await fetch_all(
         conn,
+        Party,
         "SELECT short_name_en, short_name_fr, name_en, name_fr, abbreviation, colour"
         " FROM parties ORDER BY short_name_en",
     )
-    keys = ("short_name_en", "short_name_fr", "name_en", "name_fr", "abbreviation", "colour")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [row._asdict() for row in rows]

@@ -1,22 +1,20 @@
 """Recorded divisions: the list, one division with every ballot and the party breakdown,
-and the ballots list (bulk exports of every ballot of a session)."""
+the breakdowns of a page of divisions, and the ballots list (bulk exports of every ballot
+of a session)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import Any, LiteralString, NamedTuple, TypedDict
 
 from psycopg import sql
 
+from openpolicy.db import ReadConnection
 from openpolicy.errors import NotFoundError
 from openpolicy.queries._sql import (
-    Connection,
-    Page,
-    PageRequest,
-    Row,
-    SortKey,
     Where,
+    contains,
     fetch_all,
     fetch_list_page,
     fetch_one,
@@ -24,6 +22,8 @@ from openpolicy.queries._sql import (
     session_filter_id,
     session_id,
 )
+from openpolicy.queries.export import Exported, list_export
+from openpolicy.queries.paging import Page, PageRequest, SortKey
 from openpolicy.queries.reference import reference
 from openpolicy.vocab import normalize_bill_number
 
@@ -32,23 +32,31 @@ SORTS = {
 }
 DEFAULT_SORT = SORTS["date"]
 
-FIELDS: tuple[str, ...] = (
-    "session",
-    "number",
-    "date",
-    "subject_en",
-    "subject_fr",
-    "result",
-    "yeas",
-    "nays",
-    "paired",
-    "document_type",
-    "bill_number",
-    "sitting",
-)
+
+class VoteItem(NamedTuple):
+    """A division in a list (fields in CSV order), then its place in the list."""
+
+    session: str
+    number: int
+    date: dt.date
+    subject_en: str | None
+    subject_fr: str | None
+    result: str
+    yeas: int
+    nays: int
+    paired: int
+    document_type: str | None
+    bill_number: str | None
+    sitting: int | None
+    sort_key: Any
+    row_id: int
+
+
+FIELDS: tuple[str, ...] = VoteItem._fields[:-2]
 _SELECT = """
-    SELECT ps.code, v.number, v.date, v.subject_en, v.subject_fr, v.result, v.yeas, v.nays,
-           v.paired, v.document_type, coalesce(b.number, v.bill_number), v.sitting_number
+    SELECT ps.code AS session, v.number, v.date, v.subject_en, v.subject_fr, v.result,
+           v.yeas, v.nays, v.paired, v.document_type,
+           coalesce(b.number, v.bill_number) AS bill_number, v.sitting_number AS sitting
 """
 _FROM = """
     FROM votes v
@@ -69,9 +77,9 @@ class VoteFilters:
     subject: str | None = None
 
 
-def _where(conn: Connection, filters: VoteFilters) -> Where:
+async def _where(conn: ReadConnection, filters: VoteFilters) -> Where:
     where = Where()
-    sid = session_filter_id(conn, filters.session)
+    sid = await session_filter_id(conn, filters.session)
     if sid is not None:
         where.add("v.session_id = %s", sid)
     if filters.date_from is not None:
@@ -84,47 +92,158 @@ def _where(conn: Connection, filters: VoteFilters) -> Where:
         number = normalize_bill_number(filters.bill) or filters.bill.upper()
         where.add("coalesce(b.number, v.bill_number) = %s", number)
     if filters.subject:
-        pattern = "%" + filters.subject.replace("\\", "\\\\").replace("%", "\\%") + "%"
+        pattern = contains(filters.subject)
         where.add("(v.subject_en ILIKE %s OR v.subject_fr ILIKE %s)", pattern, pattern)
     return where
 
 
-def list_votes(conn: Connection, filters: VoteFilters, page: PageRequest) -> Page:
-    return fetch_list_page(
+async def list_votes(
+    conn: ReadConnection, filters: VoteFilters, page: PageRequest
+) -> Page[VoteItem]:
+    return await fetch_list_page(
         conn,
+        VoteItem,
         page,
         select=_SELECT,
         from_=_FROM,
-        where=_where(conn, filters),
+        where=await _where(conn, filters),
         id_column="v.id",
         default_sort=DEFAULT_SORT,
-        field_count=len(FIELDS),
     )
 
 
-def export_votes(conn: Connection, filters: VoteFilters) -> tuple[sql.Composed, list[Any]]:
-    where = _where(conn, filters)
-    query = sql.SQL("{s} {f} WHERE {w} ORDER BY v.session_id, v.number").format(
-        s=sql.SQL(_SELECT), f=sql.SQL(_FROM), w=where.sql()
+async def export_votes(conn: ReadConnection, filters: VoteFilters, page: PageRequest) -> Exported:
+    return list_export(
+        VoteItem,
+        page,
+        select=_SELECT,
+        from_=_FROM,
+        where=await _where(conn, filters),
+        id_column="v.id",
+        default_sort=DEFAULT_SORT,
     )
-    return query, where.params
 
 
-BALLOT_FIELDS: tuple[str, ...] = (
-    "member_id",
-    "name",
-    "party",
-    "constituency",
-    "province",
-    "value",
-)
+class PartyTally(TypedDict):
+    party: str | None
+    yea: int
+    nay: int
+    paired: int
+    total: int
+    majority: str | None  # "yea", "nay", or None on a tie
+    voted_together: bool
 
 
-DIVISION_WITH_BALLOTS: LiteralString = """
-    SELECT v.id, v.number, v.date, v.subject_en, v.subject_fr, v.result, v.yeas,
-           v.nays, v.paired, v.document_type, v.sitting_number, v.bill_number,
-           b.number, b.title_en, b.title_fr, b.short_title_en, b.short_title_fr,
-           v.updated_at, bl.members, bl.parties, bl.ballot_values
+def tally(party: str | None, yeas: int, nays: int, paired: int) -> PartyTally:
+    """One party's yea/nay/paired, its majority, and whether it voted together."""
+    return {
+        "party": party,
+        "yea": yeas,
+        "nay": nays,
+        "paired": paired,
+        "total": yeas + nays + paired,
+        "majority": "yea" if yeas > nays else "nay" if nays > yeas else None,
+        "voted_together": (yeas == 0) != (nays == 0),
+    }
+
+
+class _TotalsRow(NamedTuple):
+    vote_id: int
+    party: str | None
+    yeas: int
+    nays: int
+    paired: int
+
+
+async def party_breakdowns(
+    conn: ReadConnection, vote_ids: list[int]
+) -> dict[int, list[PartyTally]]:
+    """The party breakdown of each division (the list's `include=party_breakdown`)."""
+    found: dict[int, list[PartyTally]] = {i: [] for i in vote_ids}
+    for row in await fetch_all(
+        conn,
+        _TotalsRow,
+        "SELECT t.vote_id, p.short_name_en AS party, t.yeas, t.nays, t.paired"
+        " FROM vote_party_totals t LEFT JOIN parties p ON p.id = t.party_id"
+        " WHERE t.vote_id = ANY(%s)"
+        " ORDER BY t.vote_id, t.yeas + t.nays + t.paired DESC, p.short_name_en",
+        (vote_ids,),
+    ):
+        found[row.vote_id].append(tally(row.party, row.yeas, row.nays, row.paired))
+    return found
+
+
+class BallotOf(TypedDict):
+    member_id: int
+    name: str | None
+    party: str | None
+    constituency: str | None
+    province: str | None
+    value: str
+
+
+BALLOT_FIELDS: tuple[str, ...] = tuple(BallotOf.__annotations__)
+
+
+class DivisionBill(TypedDict):
+    session: str
+    number: str
+    title_en: str | None
+    title_fr: str | None
+    short_title_en: str | None
+    short_title_fr: str | None
+
+
+class VoteDetail(TypedDict):
+    session: str
+    number: int
+    date: dt.date
+    subject_en: str | None
+    subject_fr: str | None
+    result: str
+    yeas: int
+    nays: int
+    paired: int
+    document_type: str | None
+    sitting: int | None
+    bill: DivisionBill | None
+    updated_at: dt.datetime
+    party_breakdown: list[PartyTally]
+    ballots: list[BallotOf]
+
+
+class _DivisionRow(NamedTuple):
+    number: int
+    date: dt.date
+    subject_en: str | None
+    subject_fr: str | None
+    result: str
+    yeas: int
+    nays: int
+    paired: int
+    document_type: str | None
+    sitting: int | None
+    bill_number: str | None
+    title_en: str | None
+    title_fr: str | None
+    short_title_en: str | None
+    short_title_fr: str | None
+    updated_at: dt.datetime
+    members: list[int] | None
+    parties: list[int | None] | None
+    ballot_values: list[str] | None
+
+
+# The division and its ballots in one statement: the ballots as three arrays from the unique
+# index's INCLUDE columns (an index-only scan; one statement costs less than a pipeline of
+# two); names, parties and seats come from the in-memory reference tables, not from joins
+# per ballot.
+_DIVISION: LiteralString = """
+    SELECT v.number, v.date, v.subject_en, v.subject_fr, v.result, v.yeas, v.nays, v.paired,
+           v.document_type, v.sitting_number AS sitting,
+           coalesce(b.number, v.bill_number) AS bill_number,
+           b.title_en, b.title_fr, b.short_title_en, b.short_title_fr, v.updated_at,
+           bl.members, bl.parties, bl.ballot_values
     FROM votes v
     LEFT JOIN bills b ON b.id = v.bill_id
     LEFT JOIN LATERAL (
@@ -135,110 +254,78 @@ DIVISION_WITH_BALLOTS: LiteralString = """
 """
 
 
-def _division(row: Row, session: str) -> dict[str, Any]:
-    bill_number = row[12] or row[11]
-    return {
-        "session": session,
-        "number": row[1],
-        "date": row[2],
-        "subject_en": row[3],
-        "subject_fr": row[4],
-        "result": row[5],
-        "yeas": row[6],
-        "nays": row[7],
-        "paired": row[8],
-        "document_type": row[9],
-        "sitting": row[10],
-        "bill": None
-        if bill_number is None
-        else {
-            "session": session,
-            "number": bill_number,
-            "title_en": row[13],
-            "title_fr": row[14],
-            "short_title_en": row[15],
-            "short_title_fr": row[16],
-        },
-        "updated_at": row[17],
-    }
-
-
-def vote_detail(conn: Connection, session: str, number: int) -> dict[str, Any]:
-    """One division: totals, result, bill, party breakdown and every ballot.
-
-    The division and its ballots in one statement (the ballots as three arrays from the
-    unique index's INCLUDE columns, an index-only scan; one statement costs the API less
-    than a pipeline of two); names, parties and seats from the in-memory reference tables,
-    not from joins per ballot.
-    """
-    sid = session_id(conn, session)
-    found = fetch_one(conn, DIVISION_WITH_BALLOTS, (sid, number))
-    if found is None:
+async def vote_detail(conn: ReadConnection, session: str, number: int) -> VoteDetail:
+    """One division: totals, result, bill, party breakdown and every ballot (by name)."""
+    sid = await session_id(conn, session)
+    row = await fetch_one(conn, _DivisionRow, _DIVISION, (sid, number))
+    if row is None:
         raise NotFoundError(f"no division {number} in session {session}")
-    row = found
-    rows = zip(row[18] or (), row[19] or (), row[20] or (), strict=True)
-    known = reference(conn)
-    day = row[2]
-    named: list[tuple[tuple[str, str], int, str | None, str | None, str | None, str | None, str]]
-    named = []
-    for member_id, party_id, value in rows:
+    known = await reference(conn)
+    day = row.date
+    named: list[tuple[tuple[str, str], int, BallotOf]] = []
+    for member_id, party_id, value in zip(
+        row.members or (), row.parties or (), row.ballot_values or (), strict=True
+    ):
         member = known.members.get(member_id)
         term = member.term_on(day) if member is not None else None
-        seat = known.constituencies.get(term[2]) if term is not None else None
+        seat = known.constituencies.get(term.constituency_id) if term is not None else None
         named.append(
             (
                 member.sort_key if member is not None else ("", ""),
                 member_id,
-                member.name if member is not None else None,
-                known.parties.get(party_id) if party_id is not None else None,
-                seat[0] if seat else None,
-                seat[1] if seat else None,
-                value,
+                {
+                    "member_id": member_id,
+                    "name": member.name if member is not None else None,
+                    "party": known.parties.get(party_id) if party_id is not None else None,
+                    "constituency": seat.name if seat else None,
+                    "province": seat.province if seat else None,
+                    "value": value,
+                },
             )
         )
     named.sort(key=lambda b: (b[0], b[1]))
-    ballots = [b[1:] for b in named]
+    ballots = [b[2] for b in named]
     return {
-        **_division(row, session),
+        "session": session,
+        "number": row.number,
+        "date": row.date,
+        "subject_en": row.subject_en,
+        "subject_fr": row.subject_fr,
+        "result": row.result,
+        "yeas": row.yeas,
+        "nays": row.nays,
+        "paired": row.paired,
+        "document_type": row.document_type,
+        "sitting": row.sitting,
+        "bill": None
+        if row.bill_number is None
+        else {
+            "session": session,
+            "number": row.bill_number,
+            "title_en": row.title_en,
+            "title_fr": row.title_fr,
+            "short_title_en": row.short_title_en,
+            "short_title_fr": row.short_title_fr,
+        },
+        "updated_at": row.updated_at,
         "party_breakdown": party_breakdown(ballots),
-        "ballots": [
-            {
-                "member_id": b[0],
-                "name": b[1],
-                "party": b[2],
-                "constituency": b[3],
-                "province": b[4],
-                "value": b[5],
-            }
-            for b in ballots
-        ],
+        "ballots": ballots,
     }
 
 
-def party_breakdown(ballots: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Yea/nay/paired per party, the party's majority, and whether it voted together."""
+def party_breakdown(ballots: list[BallotOf]) -> list[PartyTally]:
+    """Yea/nay/paired per party, largest party first."""
     counts: dict[str | None, list[int]] = {}
     for ballot in ballots:
-        tally = counts.setdefault(ballot[2], [0, 0, 0])
-        value = ballot[5]
-        tally[0 if value == "yea" else 1 if value == "nay" else 2] += 1
-    result = []
-    for party, (yeas, nays, paired) in sorted(
-        counts.items(), key=lambda item: (-sum(item[1]), item[0] or "")
-    ):
-        majority = "yea" if yeas > nays else "nay" if nays > yeas else None
-        result.append(
-            {
-                "party": party,
-                "yea": yeas,
-                "nay": nays,
-                "paired": paired,
-                "total": yeas + nays + paired,
-                "majority": majority,
-                "voted_together": (yeas == 0) != (nays == 0),
-            }
+        counted = counts.setdefault(ballot["party"], [0, 0, 0])
+        value = ballot["value"]
+        counted[0 if value == "yea" else 1 if value == "nay" else 2] += 1
+    return [
+        tally(party, yeas, nays, paired)
+        for party, (yeas, nays, paired) in sorted(
+            counts.items(), key=lambda item: (-sum(item[1]), item[0] or "")
         )
-    return result
+    ]
 
 
 @dataclass
@@ -253,17 +340,26 @@ class BallotFilters:
 
 
 BALLOT_ORDER = SortKey("vote", "b.vote_id", "bigint", "division, then member id (stable)")
-ALL_BALLOT_FIELDS: tuple[str, ...] = (
-    "session",
-    "vote_number",
-    "date",
-    "member_id",
-    "name",
-    "party",
-    "value",
-)
+
+
+class BallotItem(NamedTuple):
+    """One ballot in the bulk list (fields in CSV order), then its place in the list."""
+
+    session: str
+    vote_number: int
+    date: dt.date
+    member_id: int
+    name: str
+    party: str | None
+    value: str
+    sort_key: int
+    row_id: int
+
+
+ALL_BALLOT_FIELDS: tuple[str, ...] = BallotItem._fields[:-2]
 _BALLOT_SELECT = """
-    SELECT ps.code, v.number, v.date, b.member_id, m.full_name, p.short_name_en, b.value
+    SELECT ps.code AS session, v.number AS vote_number, v.date, b.member_id,
+           m.full_name AS name, p.short_name_en AS party, b.value
 """
 _BALLOT_FROM = """
     FROM ballots b
@@ -274,9 +370,9 @@ _BALLOT_FROM = """
 """
 
 
-def _ballot_where(conn: Connection, filters: BallotFilters) -> Where:
+async def _ballot_where(conn: ReadConnection, filters: BallotFilters) -> Where:
     where = Where()
-    sid = session_filter_id(conn, filters.session)
+    sid = await session_filter_id(conn, filters.session)
     if sid is not None:
         # An array of the session's divisions: ballots are then read in (vote_id, member_id)
         # index order from the first of them, not scanned from the first ballot ever.
@@ -297,35 +393,47 @@ def _ballot_where(conn: Connection, filters: BallotFilters) -> Where:
     return where
 
 
-def list_ballots(conn: Connection, filters: BallotFilters, page: PageRequest) -> Page:
+async def list_ballots(
+    conn: ReadConnection, filters: BallotFilters, page: PageRequest
+) -> Page[BallotItem]:
     """Ballots by division then member (the unique index's order: stable under inserts)."""
-    where = _ballot_where(conn, filters)
+    where = await _ballot_where(conn, filters)
     params: list[Any] = [*where.params]
     after: sql.Composable = sql.SQL("TRUE")
     if page.cursor is not None:
         after = sql.SQL("(b.vote_id, b.member_id) > (%s, %s)")
         params += [page.cursor[0], page.cursor[1]]
     query = sql.SQL(
-        "{s}, b.vote_id, b.member_id {f} WHERE {w} AND {a} ORDER BY b.vote_id, b.member_id LIMIT %s"
+        "{s}, b.vote_id AS sort_key, b.member_id AS row_id {f} WHERE {w} AND {a}"
+        " ORDER BY b.vote_id, b.member_id LIMIT %s"
     ).format(s=sql.SQL(_BALLOT_SELECT), f=sql.SQL(_BALLOT_FROM), w=where.sql(), a=after)
-    rows = fetch_all(conn, query, [*params, page.limit + 1])
-    return make_page(rows, page, len(ALL_BALLOT_FIELDS), len(ALL_BALLOT_FIELDS) + 1)
+    rows = await fetch_all(conn, BallotItem, query, [*params, page.limit + 1])
+    return make_page(rows, page)
 
 
-def export_ballots(conn: Connection, filters: BallotFilters) -> tuple[sql.Composed, list[Any]]:
-    where = _ballot_where(conn, filters)
-    query = sql.SQL("{s} {f} WHERE {w} ORDER BY b.vote_id, b.member_id").format(
-        s=sql.SQL(_BALLOT_SELECT), f=sql.SQL(_BALLOT_FROM), w=where.sql()
-    )
-    return query, where.params
+async def export_ballots(
+    conn: ReadConnection, filters: BallotFilters, page: PageRequest
+) -> Exported:
+    """Every matching ballot in the list's one stable order."""
+    where = await _ballot_where(conn, filters)
+    query = sql.SQL(
+        "{s}, b.vote_id AS sort_key, b.member_id AS row_id {f} WHERE {w}"
+        " ORDER BY b.vote_id, b.member_id"
+    ).format(s=sql.SQL(_BALLOT_SELECT), f=sql.SQL(_BALLOT_FROM), w=where.sql())
+    return Exported(BallotItem, query, where.params)
 
 
-def vote_sessions(conn: Connection) -> list[str]:
+class _Code(NamedTuple):
+    code: str
+
+
+async def vote_sessions(conn: ReadConnection) -> list[str]:
     """Sessions that have recorded divisions, most recent first (web filter menu)."""
-    rows = fetch_all(
+    rows = await fetch_all(
         conn,
+        _Code,
         "SELECT ps.code FROM parliamentary_sessions ps"
         " WHERE EXISTS (SELECT 1 FROM votes v WHERE v.session_id = ps.id)"
         " ORDER BY ps.parliament DESC, ps.session DESC",
     )
-    return [r[0] for r in rows]
+    return [r.code for r in rows]

@@ -12,13 +12,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import psycopg
-import psycopg_pool
-import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
+from openpolicy.db import DATABASE_DOWN
 from openpolicy.errors import BadRequestError, MaintenanceError, NotFoundError
 from openpolicy.web.compression import is_web_path
 from openpolicy.web.rendering import render_html
@@ -26,12 +24,6 @@ from openpolicy.web.rendering import render_html
 log = logging.getLogger("openpolicy.web")
 
 WEB_TAG = "web"
-# A database that cannot be reached: the pool timed out or no connection could be opened.
-DATABASE_DOWN = (
-    sqlalchemy.exc.OperationalError,
-    psycopg.OperationalError,
-    psycopg_pool.PoolTimeout,
-)
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
 
 

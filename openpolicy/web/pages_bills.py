@@ -4,51 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from openpolicy.queries import bills
-from openpolicy.web.deps import Reader, db
+from openpolicy.web.deps import reading
 from openpolicy.web.i18n import pick
 from openpolicy.web.labels import BILL_TYPES, label
 from openpolicy.web.rendering import page_lang, render_html
-from openpolicy.web.views import int_param, next_page_url, page_request, rows, text_param
+from openpolicy.web.views import int_param, next_page_url, page_request, text_param
 
 PAGE_SIZE = 50
 
 
-def bill_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
+async def bill_list(request: Request) -> HTMLResponse:
     """Bills, most recent activity first, filtered by session, status, type and sponsor."""
-    conn = reader.conn
     lang = page_lang(request)
-    facets = bills.bill_facets(conn)
     filters = bills.BillFilters(
         session=text_param(request, "session"),
         status=text_param(request, "status"),
         type=text_param(request, "type"),
         sponsor=int_param(request, "sponsor"),
     )
-    page = bills.list_bills(conn, filters, page_request(request, PAGE_SIZE))
+    wanted = page_request(request, PAGE_SIZE)
+    async with reading(request) as conn:
+        facets = await bills.bill_facets(conn)
+        page = await bills.list_bills(conn, filters, wanted)
     return render_html(
         request,
         "bills.html",
-        bills=rows(page, bills.FIELDS),
+        bills=page.items,
         filters=filters,
         options={
-            "sessions": [(code, code) for code in facets["sessions"]],
-            "statuses": [(s["en"], pick(lang, s["en"], s["fr"])) for s in facets["statuses"]],
-            "types": [(code, label(BILL_TYPES, code, lang)) for code in facets["types"]],
-            "sponsors": [(s["id"], s["name"]) for s in facets["sponsors"]],
+            "sessions": [(code, code) for code in facets.sessions],
+            "statuses": [(s.en, pick(lang, s.en, s.fr)) for s in facets.statuses],
+            "types": [(code, label(BILL_TYPES, code, lang)) for code in facets.types],
+            "sponsors": [(s.id, s.name) for s in facets.sponsors],
         },
         next_url=next_page_url(request, page.next_cursor),
     )
 
 
-def bill_page(
-    request: Request, session: str, number: str, reader: Reader = Depends(db)
-) -> HTMLResponse:
+async def bill_page(request: Request, session: str, number: str) -> HTMLResponse:
     """One bill: timeline of stages in both chambers, sponsor, divisions, debates, texts."""
-    bill = bills.bill_detail(reader.conn, session, number)
+    async with reading(request) as conn:
+        bill = await bills.bill_detail(conn, session, number)
     lang = page_lang(request)
     return render_html(
         request,
@@ -60,7 +60,7 @@ def bill_page(
     )
 
 
-def chamber_runs(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def chamber_runs(stages: list[bills.Stage]) -> list[dict[str, Any]]:
     """Stages in order, grouped into consecutive runs per chamber (House, Senate, assent)."""
     runs: list[dict[str, Any]] = []
     for stage in stages:

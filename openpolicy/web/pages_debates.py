@@ -8,115 +8,88 @@ marked `lang="en"`, rather than nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from openpolicy.errors import NotFoundError
 from openpolicy.queries import debates
-from openpolicy.web.deps import Reader, db
+from openpolicy.web.deps import reading
 from openpolicy.web.i18n import pick
 from openpolicy.web.rendering import page_lang, render_html
 from openpolicy.web.views import (
+    SPEECHES_PER_PART,
     date_param,
     int_param,
     next_page_url,
     page_request,
     paragraphs,
-    rows,
+    part_of,
     text_param,
 )
 
 PAGE_SIZE = 50
-# A long sitting (400+ speeches, 600 KB of HTML) is served in parts of this many speeches,
-# cut by sequence number so any page can link to a speech's part without a query.
-SPEECHES_PER_PART = 100
 
 
-def part_of(sequence: int) -> int:
-    """The part of its sitting page that a speech is on (1-based)."""
-    return (max(sequence, 1) - 1) // SPEECHES_PER_PART + 1
-
-
-def sitting_path(session: str, number: int, sequence: int | None = None) -> str:
-    """The language-neutral path of a sitting, or of one speech's place in it."""
-    path = f"/debates/{session}/{number}"
-    if sequence is None:
-        return path
-    part = part_of(sequence)
-    return f"{path}{'?part=' + str(part) if part > 1 else ''}#s-{sequence}"
-
-
-def debate_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
+async def debate_list(request: Request) -> HTMLResponse:
     """Sittings, newest first, filtered by session and dates."""
-    conn = reader.conn
     filters = debates.DebateFilters(
         session=text_param(request, "session"),
         date_from=date_param(request, "from"),
         date_to=date_param(request, "to"),
     )
-    page = debates.list_debates(conn, filters, page_request(request, PAGE_SIZE))
+    wanted = page_request(request, PAGE_SIZE)
+    async with reading(request) as conn:
+        page = await debates.list_debates(conn, filters, wanted)
+        sessions = await debates.debate_sessions(conn)
     return render_html(
         request,
         "debates.html",
-        sittings=rows(page, debates.FIELDS),
+        sittings=page.items,
         filters=filters,
-        options={"sessions": [(code, code) for code in debates.debate_sessions(conn)]},
+        options={"sessions": [(code, code) for code in sessions]},
         next_url=next_page_url(request, page.next_cursor),
     )
 
 
-def debate_page(
-    request: Request, session: str, number: int, reader: Reader = Depends(db)
-) -> HTMLResponse:
-    """A sitting: table of contents of its headings, then every speech in order."""
+async def debate_page(request: Request, session: str, number: int) -> HTMLResponse:
+    """A sitting: table of contents of its headings, then one part of its speeches in order
+    (a part holds at most SPEECHES_PER_PART speeches, so a page costs the same whatever
+    the sitting's length). French pages show the English text where the French edition is
+    missing, marked as English."""
     lang = page_lang(request)
     part = int_param(request, "part") or 1
-    sitting = debates.debate_detail(reader.conn, session, number, lang=lang)
-    last_part = max((part_of(s["sequence"]) for s in sitting["speeches"]), default=1)
-    if not 1 <= part <= last_part:
-        raise NotFoundError(f"sitting {number} of {session} has {last_part} part(s), not {part}")
-    fallback = lang == "fr" and any(s["text"] is None for s in sitting["speeches"])
-    if fallback:
-        english = debates.debate_detail(reader.conn, session, number, lang="en")
-        sitting = merge_editions(sitting, english)
-    shown = [s for s in sitting["speeches"] if part_of(s["sequence"]) == part]
-    for speech in shown:
-        speech["paragraphs"] = paragraphs(speech["text"])
-        speech.setdefault("lang", lang)
+    fallback = lang == "fr"
+    first = (part - 1) * SPEECHES_PER_PART + 1
+    async with reading(request) as conn:
+        sitting, speeches = await debates.sitting(
+            conn,
+            session,
+            number,
+            lang,
+            part=(first, first + SPEECHES_PER_PART - 1),
+            fallback=fallback,
+        )
+    parts = part_of(sitting["last_sequence"])
+    if not 1 <= part <= parts:
+        raise NotFoundError(f"sitting {number} of {session} has {parts} part(s), not {part}")
+    shown = speeches.items
     return render_html(
         request,
         "debate.html",
         sitting=sitting,
         speeches=shown,
         part=part,
-        parts=last_part,
-        english_only=fallback,
+        parts=parts,
+        english_only=any(speech.text_lang != lang for speech in shown),
         og_type="article",
     )
 
 
-def merge_editions(french: dict[str, Any], english: dict[str, Any]) -> dict[str, Any]:
-    """French speeches where the French edition has them, English ones (marked) elsewhere."""
-    speeches = []
-    for fr, en in zip(french["speeches"], english["speeches"], strict=True):
-        if fr["text"] is None and en["text"] is not None:
-            speeches.append({**en, "lang": "en"})
-        else:
-            speeches.append({**fr, "heading": fr["heading"] or en["heading"], "lang": "fr"})
-    contents = (
-        french["contents"] if all(s["lang"] == "fr" for s in speeches) else english["contents"]
-    )
-    return {**french, "speeches": speeches, "contents": contents}
-
-
-def speech_page(
-    request: Request, session: str, number: int, sequence: int, reader: Reader = Depends(db)
-) -> HTMLResponse:
+async def speech_page(request: Request, session: str, number: int, sequence: int) -> HTMLResponse:
     """One intervention, with its speaker, sitting and neighbours (a shareable permalink)."""
     lang = page_lang(request)
-    speech = debates.speech_detail(reader.conn, session, number, sequence)
+    async with reading(request) as conn:
+        speech = await debates.speech_detail(conn, session, number, sequence)
     text = pick(lang, speech["text_en"], speech["text_fr"])
     text_lang = lang if (speech["text_fr"] if lang == "fr" else speech["text_en"]) else "en"
     return render_html(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
+from typing import Any
+
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from openpolicy.queries import bills, members
-from openpolicy.queries._sql import PageRequest
-from openpolicy.web.deps import Reader, db
+from openpolicy.queries import bills, members, record
+from openpolicy.queries.paging import PageRequest
+from openpolicy.web.deps import reading
 from openpolicy.web.labels import PARTIES, PROVINCES, label
 from openpolicy.web.rendering import page_lang, render_html
 from openpolicy.web.views import (
@@ -15,17 +17,18 @@ from openpolicy.web.views import (
     next_page_url,
     page_request,
     paragraphs,
-    rows,
     text_param,
 )
 
 PAGE_SIZE = 100
 STATUSES = ("current", "all")
+RECENT_BALLOTS = 10
+RECENT_SPEECHES = 5
+RECENT_BILLS = 10
 
 
-def member_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
+async def member_list(request: Request) -> HTMLResponse:
     """Members by name, filtered by party, province, name, and sitting or not."""
-    conn = reader.conn
     lang = page_lang(request)
     status = choice_param(request, "status", STATUSES) or "current"
     filters = members.MemberFilters(
@@ -34,16 +37,18 @@ def member_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
         province=choice_param(request, "province", tuple(PROVINCES)),
         name=text_param(request, "name"),
     )
-    page = members.list_members(conn, filters, page_request(request, PAGE_SIZE))
-    parties = members.member_parties(conn)
+    wanted = page_request(request, PAGE_SIZE)
+    async with reading(request) as conn:
+        page = await members.list_members(conn, filters, wanted)
+        parties = await members.member_parties(conn)
     return render_html(
         request,
         "members.html",
-        members=rows(page, members.FIELDS),
+        members=page.items,
         filters=filters,
         status=status,
         options={
-            "parties": [(p["en"], label(PARTIES, p["en"], lang)) for p in parties],
+            "parties": [(p.en, label(PARTIES, p.en, lang)) for p in parties],
             "provinces": sorted(
                 ((code, label(PROVINCES, code, lang)) for code in PROVINCES),
                 key=lambda item: item[1],
@@ -53,35 +58,42 @@ def member_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
     )
 
 
-def member_page(request: Request, member_id: int, reader: Reader = Depends(db)) -> HTMLResponse:
+async def member_page(request: Request, member_id: int) -> HTMLResponse:
     """One member: photo, terms, attendance and dissent, recent ballots, speeches, bills."""
-    conn = reader.conn
     lang = page_lang(request)
-    member = members.member_detail(conn, member_id)
-    record = members.member_votes(conn, member_id, PageRequest(limit=10))
-    speeches = rows(
-        members.member_speeches(conn, member_id, PageRequest(limit=5), lang=lang),
-        members.SPEECH_FIELDS,
-    )
-    if lang == "fr" and any(speech["text"] is None for speech in speeches):
-        # Most sittings have only an English edition: show it rather than nothing.
-        english = rows(
-            members.member_speeches(conn, member_id, PageRequest(limit=5), lang="en"),
-            members.SPEECH_FIELDS,
+    async with reading(request) as conn:
+        member = await members.member_detail(conn, member_id)
+        recent = await record.record_page(conn, member_id, PageRequest(limit=RECENT_BALLOTS))
+        summary = await record.record_summary(conn, member_id)
+        spoken = await members.member_speeches(
+            conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang=lang
         )
-        speeches = [
-            fr if fr["text"] is not None else {**en, "lang": "en"}
-            for fr, en in zip(speeches, english, strict=True)
-        ]
-    for speech in speeches:
-        speech["excerpt"] = (paragraphs(speech["text"]) or [""])[0]
+        english = None
+        if lang == "fr" and any(speech.text is None for speech in spoken.items):
+            # Most sittings have only an English edition: show it rather than nothing.
+            english = await members.member_speeches(
+                conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang="en"
+            )
+        sponsored = await bills.sponsored_bills(conn, member_id, PageRequest(limit=RECENT_BILLS))
+    speeches: list[dict[str, Any]] = []
+    for index, speech in enumerate(spoken.items):
+        shown, shown_lang = speech, lang
+        if english is not None and speech.text is None and index < len(english.items):
+            shown, shown_lang = english.items[index], "en"
+        speeches.append(
+            {
+                **shown._asdict(),
+                "lang": shown_lang,
+                "excerpt": (paragraphs(shown.text) or [""])[0],
+            }
+        )
     return render_html(
         request,
         "member.html",
         member=member,
-        summary=members.member_vote_summary(conn, member_id),
-        record=rows(record, members.VOTE_RECORD_FIELDS),
+        summary=summary,
+        record=recent.items,
         speeches=speeches,
-        sponsored=rows(bills.sponsored_bills(conn, member_id, PageRequest(limit=10)), bills.FIELDS),
+        sponsored=sponsored.items,
         og_type="profile",
     )

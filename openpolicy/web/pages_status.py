@@ -3,19 +3,20 @@ open incidents and maintenance notices. It stays up during maintenance."""
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from openpolicy.config import Settings
 from openpolicy.queries import status
-from openpolicy.web.deps import Reader, db
+from openpolicy.web.deps import reading
 from openpolicy.web.rendering import render_html
 
 
-def status_page(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
+async def status_page(request: Request) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    summary = status.status_summary(reader.session, maintenance_forced=settings.maintenance_mode)
-    fidelity = {row["name"]: row for row in status.source_fidelity(reader.session)}
+    async with reading(request) as conn:
+        summary = await status.status_summary(conn, maintenance_forced=settings.maintenance_mode)
+        fidelity = {row["name"]: row for row in await status.source_fidelity(conn)}
     return render_html(
         request,
         "status.html",

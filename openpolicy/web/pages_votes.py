@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from openpolicy.queries import votes
 from openpolicy.web.charts import ChartLabels, PartyTally, party_breakdown_svg
-from openpolicy.web.deps import Reader, db
+from openpolicy.web.deps import reading
 from openpolicy.web.i18n import Lang, translate
 from openpolicy.web.labels import PARTIES, RESULTS, label
 from openpolicy.web.rendering import page_lang, render_html
@@ -18,16 +18,14 @@ from openpolicy.web.views import (
     date_param,
     next_page_url,
     page_request,
-    rows,
     text_param,
 )
 
 PAGE_SIZE = 50
 
 
-def vote_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
+async def vote_list(request: Request) -> HTMLResponse:
     """Divisions, newest first, filtered by session, result, dates and bill."""
-    conn = reader.conn
     lang = page_lang(request)
     filters = votes.VoteFilters(
         session=text_param(request, "session"),
@@ -36,26 +34,28 @@ def vote_list(request: Request, reader: Reader = Depends(db)) -> HTMLResponse:
         date_to=date_param(request, "to"),
         bill=text_param(request, "bill"),
     )
-    page = votes.list_votes(conn, filters, page_request(request, PAGE_SIZE))
+    wanted = page_request(request, PAGE_SIZE)
+    async with reading(request) as conn:
+        page = await votes.list_votes(conn, filters, wanted)
+        sessions = await votes.vote_sessions(conn)
     return render_html(
         request,
         "votes.html",
-        votes=rows(page, votes.FIELDS),
+        votes=page.items,
         filters=filters,
         options={
-            "sessions": [(code, code) for code in votes.vote_sessions(conn)],
+            "sessions": [(code, code) for code in sessions],
             "results": [(code, label(RESULTS, code, lang)) for code in RESULTS],
         },
         next_url=next_page_url(request, page.next_cursor),
     )
 
 
-def vote_page(
-    request: Request, session: str, number: int, reader: Reader = Depends(db)
-) -> HTMLResponse:
+async def vote_page(request: Request, session: str, number: int) -> HTMLResponse:
     """One division: result, totals, party chart, ballots by party with dissenters marked."""
     lang = page_lang(request)
-    vote = votes.vote_detail(reader.conn, session, number)
+    async with reading(request) as conn:
+        vote = await votes.vote_detail(conn, session, number)
     groups = ballot_groups(vote)
     dissenters = sum(1 for group in groups for ballot in group["ballots"] if ballot["dissent"])
     return render_html(
@@ -69,7 +69,7 @@ def vote_page(
     )
 
 
-def ballot_groups(vote: dict[str, Any]) -> list[dict[str, Any]]:
+def ballot_groups(vote: votes.VoteDetail) -> list[dict[str, Any]]:
     """Ballots under their party (largest party first), each marked when it went against
     the majority of its own party in this division."""
     majority = {row["party"]: row["majority"] for row in vote["party_breakdown"]}
@@ -91,7 +91,7 @@ def ballot_groups(vote: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def party_chart(breakdown: list[dict[str, Any]], lang: Lang) -> Any:
+def party_chart(breakdown: list[votes.PartyTally], lang: Lang) -> Any:
     """The SVG of yeas and nays per party, labelled in the page's language."""
     tallies = [
         PartyTally(

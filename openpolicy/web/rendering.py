@@ -21,6 +21,7 @@ from openpolicy.config import Settings
 from openpolicy.web import i18n, labels
 from openpolicy.web.i18n import Lang
 from openpolicy.web.palette import party_colour
+from openpolicy.web.views import paragraphs, sitting_path
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_VERSION = "1"  # bump when site.css changes, so long-cached copies are refreshed
@@ -52,8 +53,6 @@ def _make_environment(lang: Lang) -> Environment:
 
     def speech_url(session: str, number: int, sequence: int) -> str:
         """A speech's place in its sitting page (the right part, then its anchor)."""
-        from openpolicy.web.pages_debates import sitting_path
-
         return url(sitting_path(session, number, sequence))
 
     env.globals.update(
@@ -74,6 +73,7 @@ def _make_environment(lang: Lang) -> Environment:
         pct=lambda value: i18n.format_pct(value, lang),
         isodate=isodate,
         highlight=highlight,
+        paragraphs=paragraphs,
     )
     return env
 

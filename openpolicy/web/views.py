@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 
 from openpolicy.errors import BadRequestError
-from openpolicy.queries._sql import Page, PageRequest, decode_cursor
-
-
-def rows(page: Page | Sequence[Sequence[Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
-    """Query rows (tuples in `fields` order) as dicts, so templates read names, not indexes."""
-    items = page.items if isinstance(page, Page) else page
-    return [dict(zip(fields, row, strict=False)) for row in items]
+from openpolicy.queries.paging import PageRequest, decode_cursor
 
 
 def text_param(request: Request, name: str) -> str | None:
@@ -75,3 +68,22 @@ def paragraphs(text: str | None) -> list[str]:
     if not text:
         return []
     return [part.strip() for part in text.split("\n\n") if part.strip()]
+
+
+# A long sitting (400+ speeches, 600 KB of HTML) is served in parts of this many speeches,
+# cut by sequence number so any page can link to a speech's part without a query.
+SPEECHES_PER_PART = 100
+
+
+def part_of(sequence: int) -> int:
+    """The part of its sitting page that a speech is on (1-based)."""
+    return (max(sequence, 1) - 1) // SPEECHES_PER_PART + 1
+
+
+def sitting_path(session: str, number: int, sequence: int | None = None) -> str:
+    """The language-neutral path of a sitting, or of one speech's place in it."""
+    path = f"/debates/{session}/{number}"
+    if sequence is None:
+        return path
+    part = part_of(sequence)
+    return f"{path}{'?part=' + str(part) if part > 1 else ''}#s-{sequence}"

@@ -15,9 +15,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from openpolicy import embedded, schema
-from openpolicy.api.pool import conninfo
 from openpolicy.app import create_app
 from openpolicy.config import Settings
+from openpolicy.db import conninfo
 from openpolicy.ingest.sample import load_sample
 from tests.conftest import fresh_database
 from tests.support.services import LiveServer, RedisServer
@@ -103,7 +103,7 @@ def fresh_get(client: httpx.Client, redis: RedisServer, path: str) -> httpx.Resp
 def bump(sql: psycopg.Connection[Any], client: httpx.Client, *statements: str) -> int:
     """Run `statements` and bump the data version in one transaction, as an importer does;
     return once the server has heard the NOTIFY (its ETags carry the new version)."""
-    from openpolicy.queries.freshness import bump_data_version
+    from openpolicy.dataversion import bump_data_version
     from tests.support.services import wait_until
 
     with sql.transaction():

@@ -107,17 +107,25 @@ def test_cache_can_be_disabled(api_database: URL, redis: RedisServer) -> None:
 
 def test_version_is_read_per_request_when_not_listening(api_database: URL) -> None:
     """Without the LISTEN connection the API reads the version itself: never stale."""
-    from openpolicy.api.version import VersionWatcher
+    import asyncio
 
-    deaf = VersionWatcher("host=/nonexistent-socket-dir dbname=nothing connect_timeout=1")
-    deaf.start(wait=5)
-    try:
-        assert deaf.current() is None
-    finally:
-        deaf.stop()
+    from openpolicy.db import DataVersionWatcher
+
+    async def unreachable() -> tuple[int, object] | None:
+        deaf = DataVersionWatcher("host=/nonexistent-socket-dir dbname=nothing connect_timeout=1")
+        await deaf.start(wait=5)
+        try:
+            return deaf.current()
+        finally:
+            await deaf.stop()
+
+    assert asyncio.run(unreachable()) is None
     app = create_app(api_settings(api_database, None))
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
-        app.state.api.version.stop()  # stop listening: every request reads the row
+        watcher = app.state.reads.version
+        assert watcher.loop is not None
+        # Stop listening (in the server's loop): from now on every request reads the row.
+        asyncio.run_coroutine_threadsafe(watcher.stop(), watcher.loop).result(10)
         first = http.get("/api/v1/parties")
         assert queries(first) == 2  # the version, then the parties
         assert http.get("/api/v1/parties").headers["x-cache"] == "hit"

@@ -53,11 +53,41 @@ def test_debate_detail_in_both_languages(client: httpx.Client, redis: RedisServe
         "Le discours du Trône",
     ]
     assert any("minute de silence" in (s["text"] or "") for s in french["speeches"])
-    big = fresh_get(client, redis, "/api/v1/debates/41-2/86")
-    assert len(ok(big)["data"]["speeches"]) == 479
-    assert queries(big) == 2  # the sitting and its speeches, in one round trip
     problem(client.get("/api/v1/debates/42-1/3"), 404)
     problem(client.get("/api/v1/debates/42-1/2?lang=de"), 422)
+
+
+def test_a_long_sitting_comes_a_page_of_speeches_at_a_time(
+    client: httpx.Client, redis: RedisServer
+) -> None:
+    """41-2 no. 86 has 479 interventions: every one comes once, in order, `limit` at a time,
+    following `pagination.next`, each page with the whole table of contents."""
+    first = fresh_get(client, redis, "/api/v1/debates/41-2/86?limit=200")
+    assert queries(first) == 3  # the sitting, its contents and a page: one round trip
+    body = ok(first)
+    assert body["data"]["speech_count"] == 479
+    contents = body["data"]["contents"]
+    sequences: list[int] = []
+    pages = 0
+    while True:
+        pages += 1
+        assert len(body["data"]["speeches"]) <= 200
+        assert body["data"]["contents"] == contents
+        sequences += [s["sequence"] for s in body["data"]["speeches"]]
+        following = body["pagination"]["next"]
+        if following is None:
+            break
+        assert "limit=200" in following
+        body = ok(client.get(following))
+    assert pages == 3
+    assert len(sequences) == 479 and sequences == sorted(set(sequences))
+    default = ok(client.get("/api/v1/debates/41-2/86"))
+    assert len(default["data"]["speeches"]) == 50
+    assert default["pagination"]["limit"] == 50
+    only = ok(client.get("/api/v1/debates/41-2/86?limit=2&fields=sequence,speaker_name"))
+    assert all(set(s) == {"sequence", "speaker_name"} for s in only["data"]["speeches"])
+    problem(client.get("/api/v1/debates/41-2/86?limit=501"), 422)
+    problem(client.get("/api/v1/debates/41-2/86?cursor=bogus"), 400)
 
 
 def search(client: httpx.Client, **params: Any) -> Any:

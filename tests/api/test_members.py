@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from sqlalchemy.engine import URL
 
 from tests.api.conftest import bump, fresh_get, ok, problem, queries
 from tests.support.services import RedisServer
@@ -176,18 +177,47 @@ def test_voting_record_csv(client: httpx.Client) -> None:
     assert response.text.splitlines()[:2] == ["number,ballot", "69,yea"]
 
 
-def test_in_memory_record_equals_the_sql_record(
-    client: httpx.Client,
+# The voting record written the plain way, in SQL, as the test's own oracle: every division
+# held during one of the member's terms, with their ballot, the party of the ballot (or of
+# the term), that party's majority, and the three-valued dissent.
+RECORD_ORACLE = """
+    WITH terms AS (
+        SELECT start_date, coalesce(end_date, '9999-12-31'::date) AS end_date, party_id, id
+        FROM member_terms WHERE member_id = %(member)s)
+    SELECT ps.code, v.number, v.date, v.subject_en, v.subject_fr, v.result, v.bill_number,
+           b.value, p.short_name_en,
+           CASE WHEN pt.yeas > pt.nays THEN 'yea' WHEN pt.nays > pt.yeas THEN 'nay' END,
+           (b.value IN ('yea', 'nay') AND pt.yeas <> pt.nays
+            AND b.value <> CASE WHEN pt.yeas > pt.nays THEN 'yea' ELSE 'nay' END),
+           v.date, v.id
+    FROM votes v
+    JOIN parliamentary_sessions ps ON ps.id = v.session_id
+    JOIN LATERAL (
+        SELECT t.party_id FROM terms t WHERE v.date BETWEEN t.start_date AND t.end_date
+        ORDER BY t.start_date DESC, t.id DESC LIMIT 1) t ON true
+    LEFT JOIN ballots b ON b.vote_id = v.id AND b.member_id = %(member)s
+    LEFT JOIN parties p ON p.id = coalesce(b.party_id, t.party_id)
+    LEFT JOIN vote_party_totals pt
+           ON pt.vote_id = v.id AND pt.party_id = coalesce(b.party_id, t.party_id, 0)
+    WHERE %(session)s::int IS NULL OR v.session_id = %(session)s
+    ORDER BY v.date DESC, v.id DESC
+"""
+
+
+def test_voting_record_equals_its_plain_sql_definition(
+    api_database: URL,
     sql: psycopg.Connection[Any],
     dissent_and_absence: tuple[int, int],
 ) -> None:
-    """The voting record built from in-memory divisions (queries.record) and the SQL record
-    query give the same rows: every member with ballots, both orders, pages joined by
-    cursors, and a session filter; the fixture adds a dissent and an absence."""
-    from openpolicy.queries import members
-    from openpolicy.queries._sql import PageRequest, decode_cursor, make_page
-    from openpolicy.queries.record import record_page
-    from openpolicy.queries.reference import reference
+    """The one implementation of the voting record (queries.record: divisions in memory and
+    one index scan) gives the rows of the record's plain SQL definition, for every member,
+    in both orders, pages joined by cursors, with a session filter; and its summary counts
+    them. The fixture adds a dissent and an absence."""
+    import asyncio
+
+    from openpolicy.db import connect_async
+    from openpolicy.queries import record
+    from openpolicy.queries.paging import PageRequest, decode_cursor
 
     ids = [int(r[0]) for r in sql.execute("SELECT DISTINCT member_id FROM member_terms")]
     assert len(ids) > 300
@@ -195,32 +225,54 @@ def test_in_memory_record_equals_the_sql_record(
         "SELECT id FROM parliamentary_sessions WHERE code = '43-2'"
     ).fetchone()
     assert session_43_2 is not None
-    known = reference(sql)
-    compared = dissents = absences = 0
-    for member_id in ids:
-        member = known.members[member_id]
-        for descending, limit, session in (
-            (True, 500, None),
-            (False, 7, None),
-            (True, 3, session_43_2[0]),
-        ):
-            page = PageRequest(limit=limit, sort=members.RECORD_SORT, descending=descending)
-            for _ in range(3):  # up to three pages, following the cursors
-                fast = record_page(sql, known, member, member_id, page, session)
-                slow = members.record_rows_sql(sql, member_id, page, session)
-                assert fast == slow, (member_id, descending, limit, session)
-                compared += len(fast)
-                dissents += sum(1 for r in fast if r[10] is True)
-                absences += sum(1 for r in fast if r[7] is None)
-                cursor = make_page(fast, page, 11, 12).next_cursor
-                if cursor is None:
-                    break
-                page = PageRequest(
-                    limit=limit,
-                    sort=members.RECORD_SORT,
-                    descending=descending,
-                    cursor=decode_cursor(cursor),
-                )
+    expected: dict[tuple[int, int | None], list[tuple[Any, ...]]] = {
+        (member_id, session): [
+            tuple(row)
+            for row in sql.execute(RECORD_ORACLE, {"member": member_id, "session": session})
+        ]
+        for member_id in ids
+        for session in (None, session_43_2[0])
+    }
+
+    async def compare() -> tuple[int, int, int]:
+        compared = dissents = absences = 0
+        async with connect_async(api_database) as conn:
+            for member_id in ids:
+                for descending, limit, session in (
+                    (True, 500, None),
+                    (False, 7, None),
+                    (True, 3, "43-2"),
+                ):
+                    oracle = expected[(member_id, None if session is None else session_43_2[0])]
+                    wanted = oracle if descending else oracle[::-1]
+                    page = PageRequest(limit=limit, descending=descending)
+                    offset = 0
+                    for _ in range(3):  # up to three pages, following the cursors
+                        found = await record.record_page(conn, member_id, page, session)
+                        rows = [tuple(row) for row in found.items]
+                        assert rows == wanted[offset : offset + limit], (member_id, session)
+                        offset += limit
+                        compared += len(rows)
+                        dissents += sum(1 for r in rows if r[10] is True)
+                        absences += sum(1 for r in rows if r[7] is None)
+                        if found.next_cursor is None:
+                            assert offset >= len(wanted)
+                            break
+                        page = PageRequest(
+                            limit=limit,
+                            descending=descending,
+                            cursor=decode_cursor(found.next_cursor),
+                        )
+                whole = expected[(member_id, None)]
+                summary = await record.record_summary(conn, member_id)
+                assert (summary["divisions"], summary["voted"], summary["dissents"]) == (
+                    len(whole),
+                    sum(1 for r in whole if r[7] is not None),
+                    sum(1 for r in whole if r[10] is True),
+                ), member_id
+        return compared, dissents, absences
+
+    compared, dissents, absences = asyncio.run(compare())
     assert compared > 900  # the sample: division 69 for 43rd-Parliament members, and more
     assert dissents >= 1
     assert absences >= 1
@@ -229,10 +281,9 @@ def test_in_memory_record_equals_the_sql_record(
 def test_concurrent_requests_while_the_reference_reloads(
     client: httpx.Client, sql: psycopg.Connection[Any]
 ) -> None:
-    """Requests share one event loop and suspend inside the query functions (greenlets):
-    a burst arriving just after the data version moved, while the in-memory reference and
-    divisions reload, must all be answered (a blocking lock held by a suspended request
-    used to stop the loop for good), and read those tables once, not once per request."""
+    """Requests share one event loop and suspend inside the query functions: a burst
+    arriving just after the data version moved, while the in-memory reference and divisions
+    reload, must all be answered, and read those tables once, not once per request."""
     import asyncio
 
     ids = [

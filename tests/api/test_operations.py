@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
+from openpolicy.dataversion import bump_data_version
 from openpolicy.ops.maintenance import set_state
-from openpolicy.queries.freshness import bump_data_version
 from tests.api.conftest import api_settings, ok, problem, serve
 from tests.support.services import RedisServer, wait_until
 

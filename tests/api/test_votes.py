@@ -14,6 +14,7 @@ import csv
 import io
 
 import httpx
+import orjson
 
 from tests.api.conftest import fresh_get, ok, problem, queries
 from tests.support.services import RedisServer
@@ -141,11 +142,19 @@ def test_ballot_pages_do_not_overlap(client: httpx.Client) -> None:
 
 
 def test_jsonl_export(client: httpx.Client) -> None:
+    """An export comes in the order of the list's pages: newest first by default, oldest
+    first with `sort=date`."""
     response = client.get("/api/v1/votes?session=42-1&format=jsonl&fields=number,result")
     assert response.headers["content-type"].startswith("application/x-ndjson")
     lines = response.text.splitlines()
     assert len(lines) == 880
-    assert lines[0] == '{"number":1,"result":"negatived"}'
+    assert lines[0] == '{"number":880,"result":"agreed"}'
+    oldest = client.get("/api/v1/votes?session=42-1&format=jsonl&fields=number,result&sort=date")
+    assert oldest.text.splitlines()[0] == '{"number":1,"result":"negatived"}'
+    pages = ok(client.get("/api/v1/votes?session=42-1&fields=number&sort=date&limit=500"))
+    assert [orjson.loads(line)["number"] for line in oldest.text.splitlines()[:500]] == [
+        item["number"] for item in pages["data"]
+    ]
 
 
 def test_errors(client: httpx.Client) -> None:

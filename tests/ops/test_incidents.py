@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
 from typer.testing import Result
 
+from openpolicy.db import ReadConnection, connect_async
 from openpolicy.queries import status
 from tests.ops.conftest import OpsEnv, load_small_dataset, run_openpolicy
 
@@ -47,10 +49,26 @@ def test_incident_lifecycle_and_email_template(ops_env: OpsEnv, cli: Callable[..
     assert "post-incident review" in cli("incident", "show", "1", "--format", "email").stdout
 
 
+T = TypeVar("T")
+
+
+def read(ops_env: OpsEnv, query: Callable[[ReadConnection], Awaitable[T]]) -> T:
+    """The query function's answer on a read connection (as the site and the API call it)."""
+
+    async def run() -> T:
+        async with connect_async(ops_env.url_string) as conn:
+            return await query(conn)
+
+    return asyncio.run(run())
+
+
+def summary_of(ops_env: OpsEnv, *, forced: bool = False) -> dict[str, Any]:
+    return read(ops_env, lambda conn: status.status_summary(conn, maintenance_forced=forced))
+
+
 def test_status_queries_show_open_incidents_maintenance_and_freshness(ops_env: OpsEnv) -> None:
     load_small_dataset(ops_env.engine)
-    with Session(ops_env.engine) as session:
-        assert status.status_summary(session)["status"] == status.OPERATIONAL
+    assert summary_of(ops_env)["status"] == status.OPERATIONAL
     run = run_openpolicy(
         "incident", "open", "--severity", "SEV1", "--impact", "API down", "--services", "api"
     )
@@ -58,18 +76,16 @@ def test_status_queries_show_open_incidents_maintenance_and_freshness(ops_env: O
     ops_env.sql(
         "UPDATE data_sources SET last_success_at = now() - interval '3 days' WHERE name = 'hansard'"
     )
-    with Session(ops_env.engine) as session:
-        summary = status.status_summary(session)
-        assert summary["status"] == status.MAJOR_OUTAGE
-        assert [i["title"] for i in summary["incidents"]] == ["API down"]
-        assert summary["incidents"][0]["updates"][0]["status"] == "Investigating"
-        stale = {s["name"]: s["stale"] for s in summary["sources"]}
-        assert stale == {"hansard": True, "votes": False}
-        assert status.status_summary(session, maintenance_forced=True)["status"] == "maintenance"
+    summary = summary_of(ops_env)
+    assert summary["status"] == status.MAJOR_OUTAGE
+    assert [i["title"] for i in summary["incidents"]] == ["API down"]
+    assert summary["incidents"][0]["updates"][0]["status"] == "Investigating"
+    stale = {s["name"]: s["stale"] for s in summary["sources"]}
+    assert stale == {"hansard": True, "votes": False}
+    assert summary_of(ops_env, forced=True)["status"] == "maintenance"
     ops_env.sql("UPDATE incidents SET status = 'Resolved'")
-    with Session(ops_env.engine) as session:
-        assert status.open_incidents(session) == []
-        assert status.status_summary(session)["status"] == status.DEGRADED  # stale hansard
+    assert read(ops_env, status.open_incidents) == []
+    assert summary_of(ops_env)["status"] == status.DEGRADED  # stale hansard
 
 
 def test_bad_incident_input_is_exit_2_with_a_clear_line(ops_env: OpsEnv) -> None:

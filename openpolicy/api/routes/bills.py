@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,8 +21,8 @@ from openpolicy.api.params import (
 from openpolicy.api.responses import serve, serve_list
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.schemas import BillDetail, BillItem, DetailEnvelope, ListEnvelope
+from openpolicy.db import ReadConnection
 from openpolicy.queries import bills
-from openpolicy.queries._sql import Connection, fetch_all
 
 router = APIRouter(prefix=API_PREFIX, tags=["bills"])
 
@@ -85,28 +83,6 @@ LIST_PARAMS = [
 ]
 
 
-def _stages(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for row in fetch_all(
-        conn,
-        "SELECT bill_id, sequence, chamber, stage, stage_name_en, stage_name_fr, event_date,"
-        " outcome FROM bill_events WHERE bill_id = ANY(%s) ORDER BY bill_id, sequence",
-        (ids,),
-    ):
-        found[row[0]].append(
-            {
-                "sequence": row[1],
-                "chamber": row[2],
-                "stage": row[3],
-                "name_en": row[4],
-                "name_fr": row[5],
-                "date": row[6],
-                "outcome": row[7],
-            }
-        )
-    return found
-
-
 @router.get(
     "/bills",
     **documented(
@@ -136,8 +112,8 @@ async def list_bills(request: Request) -> Response:
         bills.FIELDS,
         page=lambda: page_request(p, bills.SORTS),
         fetch=lambda conn, page: bills.list_bills(conn, filters, page),
-        statement=lambda conn: bills.export_bills(conn, filters),
-        includes={"stages": _stages},
+        statement=lambda conn, page: bills.export_bills(conn, filters, page),
+        includes={"stages": bills.stages_of},
     )
 
 
@@ -164,4 +140,8 @@ async def bill_detail(
     ),
 ) -> Response:
     parse(request, DETAIL_PARAMS)
-    return await serve(request, lambda conn: {"data": bills.bill_detail(conn, session, number)})
+
+    async def build(conn: ReadConnection) -> dict[str, bills.BillDetail]:
+        return {"data": await bills.bill_detail(conn, session, number)}
+
+    return await serve(request, build)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Path
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,10 +22,11 @@ from openpolicy.api.params import (
     parse,
     sort_param,
 )
-from openpolicy.api.responses import export, list_body, select_fields, serve
+from openpolicy.api.responses import list_body, select_fields, serve, serve_list
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.routes.bills import SESSION_PATH
-from openpolicy.api.schemas import DebateDetail, DebateItem, DetailEnvelope, ListEnvelope
+from openpolicy.api.schemas import DebateDetail, DebateItem, ListEnvelope, PagedDetailEnvelope
+from openpolicy.db import ReadConnection
 from openpolicy.queries import debates
 
 router = APIRouter(prefix=API_PREFIX, tags=["debates"])
@@ -56,31 +59,34 @@ async def list_debates(request: Request) -> Response:
     filters = debates.DebateFilters(
         session=p["session"], date_from=p["date_from"], date_to=p["date_to"]
     )
-    fields = select_fields(debates.FIELDS, p["fields"])
-    if p["format"] != "json":
-        return await export(
-            request,
-            p["format"],
-            "debates",
-            fields,
-            lambda conn: debates.export_debates(conn, filters),
-        )
-    page = page_request(p, debates.SORTS)
-    return await serve(
-        request, lambda conn: list_body(request, debates.list_debates(conn, filters, page), fields)
+    return await serve_list(
+        request,
+        p,
+        "debates",
+        debates.FIELDS,
+        page=lambda: page_request(p, debates.SORTS),
+        fetch=lambda conn, page: debates.list_debates(conn, filters, page),
+        statement=lambda conn, page: debates.export_debates(conn, filters, page),
     )
 
 
-DETAIL_PARAMS = [LANG]
+DETAIL_PARAMS = [
+    LANG,
+    limit_param(),
+    CURSOR,
+    fields_param(debates.SITTING_SPEECH_FIELDS),
+]
 
 
 @router.get(
     "/debates/{session}/{number}",
     **documented(
         "One sitting with its speeches",
-        "Every speech in order in the language asked (`lang=en|fr`), and the headings as a "
-        "table of contents (`contents`).",
-        DetailEnvelope[DebateDetail],
+        "The sitting, its headings as a table of contents (`contents`, each with the "
+        "`sequence` of its first speech), and its speeches in order in the language asked "
+        "(`lang=en|fr`), a page at a time: `limit` speeches per page, the next page from "
+        "`pagination.next_cursor`.",
+        PagedDetailEnvelope[DebateDetail],
         DETAIL_PARAMS,
     ),
 )
@@ -90,6 +96,28 @@ async def debate_detail(
     number: int = Path(description="Sitting number.", ge=1, le=32767, examples=[5]),
 ) -> Response:
     p = parse(request, DETAIL_PARAMS)
-    return await serve(
-        request, lambda conn: {"data": debates.debate_detail(conn, session, number, p["lang"])}
-    )
+    fields = select_fields(debates.SITTING_SPEECH_FIELDS, p["fields"])
+    page = page_request(p, default=debates.SPEECH_ORDER)
+    lang = p["lang"]
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        sitting, speeches = await debates.sitting(conn, session, number, lang, speeches=page)
+        listed = list_body(request, speeches, fields)
+        return {
+            "data": {
+                "session": sitting["session"],
+                "number": sitting["number"],
+                "date": sitting["date"],
+                "source_url_en": sitting["source_url_en"],
+                "source_url_fr": sitting["source_url_fr"],
+                "hansard_document_id": sitting["hansard_document_id"],
+                "updated_at": sitting["updated_at"],
+                "lang": lang,
+                "speech_count": sitting["speech_count"],
+                "contents": sitting["contents"],
+                "speeches": listed["data"],
+            },
+            "pagination": listed["pagination"],
+        }
+
+    return await serve(request, build)

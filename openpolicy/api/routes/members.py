@@ -32,8 +32,9 @@ from openpolicy.api.schemas import (
     SpeechItem,
     VoteRecordItem,
 )
-from openpolicy.queries import bills, members
-from openpolicy.queries._sql import Connection, fetch_all, session_filter_id
+from openpolicy.db import ReadConnection
+from openpolicy.queries import bills, members, record
+from openpolicy.queries.export import Exported
 from openpolicy.vocab import Province
 
 router = APIRouter(prefix=API_PREFIX, tags=["members"])
@@ -83,30 +84,6 @@ LIST_PARAMS = [
 ]
 
 
-def _terms(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for row in fetch_all(
-        conn,
-        "SELECT t.member_id, t.parliament, t.start_date, t.end_date, p.short_name_en,"
-        " c.name_en, c.province FROM member_terms t"
-        " JOIN constituencies c ON c.id = t.constituency_id"
-        " LEFT JOIN parties p ON p.id = t.party_id WHERE t.member_id = ANY(%s)"
-        " ORDER BY t.member_id, t.start_date DESC",
-        (ids,),
-    ):
-        found[row[0]].append(
-            {
-                "parliament": row[1],
-                "start_date": row[2],
-                "end_date": row[3],
-                "party": row[4],
-                "constituency": row[5],
-                "province": row[6],
-            }
-        )
-    return found
-
-
 @router.get(
     "/members",
     **documented(
@@ -135,8 +112,8 @@ async def list_members(request: Request) -> Response:
         members.FIELDS,
         page=lambda: page_request(p, members.SORTS),
         fetch=lambda conn, page: members.list_members(conn, filters, page),
-        statement=lambda conn: members.export_members(conn, filters),
-        includes={"terms": _terms},
+        statement=lambda conn, page: members.export_members(conn, filters, page),
+        includes={"terms": members.terms_of},
     )
 
 
@@ -151,14 +128,18 @@ async def list_members(request: Request) -> Response:
 )
 async def member_detail(request: Request, member_id: int = MEMBER_ID) -> Response:
     parse(request, [])
-    return await serve(request, lambda conn: {"data": members.member_detail(conn, member_id)})
+
+    async def build(conn: ReadConnection) -> dict[str, members.MemberDetail]:
+        return {"data": await members.member_detail(conn, member_id)}
+
+    return await serve(request, build)
 
 
 VOTES_PARAMS = [
     SESSION,
     limit_param(),
     CURSOR,
-    fields_param(members.VOTE_RECORD_FIELDS),
+    fields_param(record.VOTE_RECORD_FIELDS),
     FORMAT,
 ]
 
@@ -177,26 +158,20 @@ VOTES_PARAMS = [
 )
 async def member_votes(request: Request, member_id: int = MEMBER_ID) -> Response:
     p = parse(request, VOTES_PARAMS)
-    fields = select_fields(members.VOTE_RECORD_FIELDS, p["fields"])
-
-    def session_of(conn: Connection) -> int | None:
-        return session_filter_id(conn, p["session"])
-
+    fields = select_fields(record.VOTE_RECORD_FIELDS, p["fields"])
     if p["format"] != "json":
-        return await export(
-            request,
-            p["format"],
-            f"member-{member_id}-votes",
-            fields,
-            lambda conn: members.export_member_votes(conn, member_id, session_of(conn)),
-        )
-    page = page_request(p, default=members.RECORD_SORT)
-    return await serve(
-        request,
-        lambda conn: list_body(
-            request, members.member_votes(conn, member_id, page, session_of(conn)), fields
-        ),
-    )
+
+        async def rows(conn: ReadConnection) -> Exported:
+            return await record.export_record(conn, member_id, p["session"])
+
+        return await export(request, p["format"], f"member-{member_id}-votes", fields, rows)
+    page = page_request(p, default=record.RECORD_SORT)
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        found = await record.record_page(conn, member_id, page, p["session"])
+        return list_body(request, found, fields)
+
+    return await serve(request, build)
 
 
 SPEECHES_PARAMS = [LANG, limit_param(20), CURSOR, fields_param(members.SPEECH_FIELDS)]
@@ -215,12 +190,12 @@ async def member_speeches(request: Request, member_id: int = MEMBER_ID) -> Respo
     p = parse(request, SPEECHES_PARAMS)
     fields = select_fields(members.SPEECH_FIELDS, p["fields"])
     page = page_request(p, default=members.SPEECH_SORT)
-    return await serve(
-        request,
-        lambda conn: list_body(
-            request, members.member_speeches(conn, member_id, page, p["lang"]), fields
-        ),
-    )
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        found = await members.member_speeches(conn, member_id, page, p["lang"])
+        return list_body(request, found, fields)
+
+    return await serve(request, build)
 
 
 BILLS_PARAMS = [limit_param(), CURSOR, fields_param(bills.FIELDS)]
@@ -240,8 +215,8 @@ async def member_bills(request: Request, member_id: int = MEMBER_ID) -> Response
     fields = select_fields(bills.FIELDS, p["fields"])
     page = page_request(p, default=bills.DEFAULT_SORT)
 
-    def build(conn: Connection) -> dict[str, Any]:
-        members.member_exists(conn, member_id)
-        return list_body(request, bills.sponsored_bills(conn, member_id, page), fields)
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        await members.member_exists(conn, member_id)
+        return list_body(request, await bills.sponsored_bills(conn, member_id, page), fields)
 
     return await serve(request, build)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from openpolicy.api import keys
+from openpolicy.api.cache import ResponseCache
 from openpolicy.api.constants import API_PREFIX
 from openpolicy.api.params import Param, parse
 from openpolicy.api.responses import context, plain_list, serve, uncached
@@ -25,9 +27,9 @@ from openpolicy.api.schemas import (
     SessionItem,
     StatusBody,
 )
+from openpolicy.db import ReadConnection
 from openpolicy.errors import ForbiddenError, UnauthorizedError
-from openpolicy.queries import sources
-from openpolicy.queries._sql import Connection, fetch_all
+from openpolicy.queries import admin, sources, status
 
 router = APIRouter(prefix=API_PREFIX)
 
@@ -61,7 +63,11 @@ async def data_sources(request: Request) -> Response:
     parse(request, [])
     # Never cached: runs update these rows (status, last run, errors) without changing civic
     # data, so the data version does not move for them.
-    return await uncached(request, lambda conn: plain_list(sources.list_data_sources(conn)))
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        return plain_list(await sources.list_data_sources(conn))
+
+    return await uncached(request, build)
 
 
 @router.get(
@@ -76,7 +82,11 @@ async def data_sources(request: Request) -> Response:
 )
 async def sessions(request: Request) -> Response:
     parse(request, [])
-    return await serve(request, lambda conn: plain_list(sources.list_sessions(conn)))
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        return plain_list(await sources.list_sessions(conn))
+
+    return await serve(request, build)
 
 
 @router.get(
@@ -91,7 +101,11 @@ async def sessions(request: Request) -> Response:
 )
 async def parties(request: Request) -> Response:
     parse(request, [])
-    return await serve(request, lambda conn: plain_list(sources.list_parties(conn)))
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        return plain_list(await sources.list_parties(conn))
+
+    return await serve(request, build)
 
 
 @router.get(
@@ -105,18 +119,14 @@ async def parties(request: Request) -> Response:
         errors=(400, 429),
     ),
 )
-def status(request: Request) -> Response:
+async def status_endpoint(request: Request) -> Response:
     parse(request, [])
-    from openpolicy.queries.status import status_summary
+    forced = request.app.state.settings.maintenance_mode
 
-    settings = request.app.state.settings
-    with request.app.state.sessions() as session:
-        body = status_summary(session, maintenance_forced=settings.maintenance_mode)
-    import orjson
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        return await status.status_summary(conn, maintenance_forced=forced)
 
-    return Response(
-        orjson.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"}
-    )
+    return await uncached(request, build)
 
 
 # --- admin ----------------------------------------------------------------
@@ -150,7 +160,11 @@ KEY_PARAMS = [Param("service", "str", "Only keys of this service.", example="civ
 async def admin_keys(request: Request) -> Response:
     p = parse(request, KEY_PARAMS)
     require_scope(request, "admin")
-    return await uncached(request, lambda conn: plain_list(keys.list_keys(conn, p["service"])))
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        return plain_list(await admin.api_keys(conn, p["service"]))
+
+    return await uncached(request, build)
 
 
 AUDIT_PARAMS = [
@@ -182,25 +196,8 @@ async def admin_audit(request: Request) -> Response:
     p = parse(request, AUDIT_PARAMS)
     require_scope(request, "admin")
 
-    def build(conn: Connection) -> dict[str, Any]:
-        rows = fetch_all(
-            conn,
-            "SELECT id, occurred_at, actor, action, status_code, path, client_ip, details"
-            " FROM audit_events WHERE %s::text IS NULL OR action = %s"
-            " ORDER BY occurred_at DESC, id DESC LIMIT %s",
-            (p["action"], p["action"], p["limit"]),
-        )
-        names = (
-            "id",
-            "occurred_at",
-            "actor",
-            "action",
-            "status_code",
-            "path",
-            "client_ip",
-            "details",
-        )
-        return plain_list([dict(zip(names, row, strict=True)) for row in rows])
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        return plain_list(await admin.audit_events(conn, p["action"], p["limit"]))
 
     return await uncached(request, build)
 
@@ -219,12 +216,10 @@ async def admin_audit(request: Request) -> Response:
 def admin_purge(request: Request) -> Response:
     parse(request, [])
     require_scope(request, "admin")
-    api = context(request)
-    deleted = api.cache.clear()
-    import orjson
-
+    cache: ResponseCache = context(request).cache
+    deleted = cache.clear()  # in a worker thread: a SCAN of Redis
     return Response(
-        orjson.dumps({"deleted": deleted, "backend": api.cache.backend}),
+        orjson.dumps({"deleted": deleted, "backend": cache.backend}),
         media_type="application/json",
         headers={"Cache-Control": "no-store"},
     )

@@ -14,9 +14,10 @@ from openpolicy.api.params import CURSOR, DATE_FROM, DATE_TO, LANG, SESSION, Par
 from openpolicy.api.responses import next_url, serve
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.schemas import ListEnvelope, SearchHit
+from openpolicy.db import ReadConnection
 from openpolicy.errors import BadRequestError
 from openpolicy.queries import search
-from openpolicy.queries._sql import Connection, decode_cursor, encode_cursor
+from openpolicy.queries.paging import decode_cursor, encode_cursor
 
 router = APIRouter(prefix=API_PREFIX, tags=["search"])
 
@@ -108,9 +109,9 @@ async def search_endpoint(request: Request) -> Response:
     cursor = _cursor(p["cursor"], p["sort"] if p["type"] == "speeches" else "relevance")
     kind = p["type"]
 
-    def build(conn: Connection) -> dict[str, Any]:
+    async def build(conn: ReadConnection) -> dict[str, Any]:
         if kind == "speeches":
-            result = search.search_speeches(
+            result = await search.search_speeches(
                 conn,
                 search.SpeechSearch(
                     q=p["q"],
@@ -126,9 +127,11 @@ async def search_endpoint(request: Request) -> Response:
                 ),
             )
         elif kind == "bills":
-            result = search.search_bills(conn, p["q"], p["lang"], p["session"], p["limit"], cursor)
+            result = await search.search_bills(
+                conn, p["q"], p["lang"], p["session"], p["limit"], cursor
+            )
         else:
-            result = search.search_members(conn, p["q"], p["limit"])
+            result = await search.search_members(conn, p["q"], p["limit"])
         token = encode_cursor(*result.next_cursor) if result.next_cursor else None
         return {
             "data": result.items,

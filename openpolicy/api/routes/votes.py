@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,8 +24,8 @@ from openpolicy.api.responses import serve, serve_list
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.routes.bills import SESSION_PATH
 from openpolicy.api.schemas import BallotRow, DetailEnvelope, ListEnvelope, VoteDetail, VoteItem
+from openpolicy.db import ReadConnection
 from openpolicy.queries import votes
-from openpolicy.queries._sql import Connection, fetch_all
 
 router = APIRouter(prefix=API_PREFIX, tags=["votes"])
 
@@ -64,30 +62,6 @@ LIST_PARAMS = [
 ]
 
 
-def _breakdowns(conn: Connection, vote_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {i: [] for i in vote_ids}
-    for row in fetch_all(
-        conn,
-        "SELECT t.vote_id, p.short_name_en, t.yeas, t.nays, t.paired FROM vote_party_totals t"
-        " LEFT JOIN parties p ON p.id = t.party_id WHERE t.vote_id = ANY(%s)"
-        " ORDER BY t.vote_id, t.yeas + t.nays + t.paired DESC, p.short_name_en",
-        (vote_ids,),
-    ):
-        yeas, nays, paired = row[2], row[3], row[4]
-        found[row[0]].append(
-            {
-                "party": row[1],
-                "yea": yeas,
-                "nay": nays,
-                "paired": paired,
-                "total": yeas + nays + paired,
-                "majority": "yea" if yeas > nays else "nay" if nays > yeas else None,
-                "voted_together": (yeas == 0) != (nays == 0),
-            }
-        )
-    return found
-
-
 @router.get(
     "/votes",
     **documented(
@@ -115,8 +89,8 @@ async def list_votes(request: Request) -> Response:
         votes.FIELDS,
         page=lambda: page_request(p, votes.SORTS),
         fetch=lambda conn, page: votes.list_votes(conn, filters, page),
-        statement=lambda conn: votes.export_votes(conn, filters),
-        includes={"party_breakdown": _breakdowns},
+        statement=lambda conn, page: votes.export_votes(conn, filters, page),
+        includes={"party_breakdown": votes.party_breakdowns},
     )
 
 
@@ -136,7 +110,11 @@ async def vote_detail(
     number: int = Path(description="Division number.", ge=1, le=32767, examples=[69]),
 ) -> Response:
     parse(request, [])
-    return await serve(request, lambda conn: {"data": votes.vote_detail(conn, session, number)})
+
+    async def build(conn: ReadConnection) -> dict[str, votes.VoteDetail]:
+        return {"data": await votes.vote_detail(conn, session, number)}
+
+    return await serve(request, build)
 
 
 BALLOT_PARAMS = [
@@ -185,5 +163,5 @@ async def list_ballots(request: Request) -> Response:
         votes.ALL_BALLOT_FIELDS,
         page=lambda: page_request(p, default=votes.BALLOT_ORDER),
         fetch=lambda conn, page: votes.list_ballots(conn, filters, page),
-        statement=lambda conn: votes.export_ballots(conn, filters),
+        statement=lambda conn, page: votes.export_ballots(conn, filters, page),
     )
