@@ -27,7 +27,7 @@ from openpolicy.ops import (
 )
 from openpolicy.ops.health import HEALTHY, health_report
 from openpolicy.ops.metrics import HttpMetricsMiddleware, render_metrics
-from openpolicy.problems import problem_response
+from openpolicy.problems import HeadAsGet, problem_response
 
 log = logging.getLogger("openpolicy.app")
 
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     scraper_metrics.install()  # source freshness and fidelity, read from the database
+    app.add_middleware(HeadAsGet)  # inside the gate and the metrics, which see HEAD
     install_api(app, settings)  # /api/v1 and its gate, inside the metrics middleware
     app.add_middleware(HttpMetricsMiddleware)
     _install_error_handlers(app)

@@ -26,6 +26,7 @@ from starlette.responses import Response, StreamingResponse
 from openpolicy.api.cache import ResponseCache
 from openpolicy.api.params import Parsed
 from openpolicy.db import QueryStats, ReadConnection, ReadPool, track_queries
+from openpolicy.problems import HEAD_FLAG
 from openpolicy.queries.export import Exported, export_rows
 from openpolicy.queries.freshness import request_version
 from openpolicy.queries.paging import Page, PageRequest
@@ -270,6 +271,11 @@ async def export(
     the query function's own stream): memory stays flat whatever the size of the export.
     The stream holds one read connection until it ends; errors in the request (a bad
     filter) surface before the first byte."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{resource}.{fmt}"',
+        "Cache-Control": "no-store",
+    }
+    media_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
     api = context(request)
     manager = api.reads.connection()
     conn = await manager.__aenter__()
@@ -278,6 +284,11 @@ async def export(
     except BaseException as exc:
         await manager.__aexit__(type(exc), exc, exc.__traceback__)
         raise
+    if request.scope.get(HEAD_FLAG):  # what a GET would answer, without reading the rows
+        if exported.stream is not None:
+            await exported.stream.aclose()
+        await manager.__aexit__(None, None, None)
+        return StreamingResponse(iter(()), media_type=media_type, headers=headers)
 
     async def stream() -> AsyncIterator[Any]:
         try:
@@ -286,22 +297,8 @@ async def export(
         finally:
             await manager.__aexit__(None, None, None)
 
-    if fmt == "csv":
-        body = _csv_chunks(stream(), fields)
-        media_type = "text/csv; charset=utf-8"
-        filename = f"{resource}.csv"
-    else:
-        body = _jsonl_chunks(stream(), fields)
-        media_type = "application/x-ndjson"
-        filename = f"{resource}.jsonl"
-    return StreamingResponse(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    body = _csv_chunks(stream(), fields) if fmt == "csv" else _jsonl_chunks(stream(), fields)
+    return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
 async def _csv_chunks(rows: AsyncIterator[Any], fields: list[str]) -> AsyncIterator[bytes]:

@@ -18,11 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from openpolicy.ingest.bulk import Counts
-from openpolicy.ingest.context import ImportContext, name_key, parliament_on
+from openpolicy.ingest.names import name_key, parliament_on
 from openpolicy.records import Member
+
+if TYPE_CHECKING:  # the context loads the member index (ImportContext.members)
+    from openpolicy.ingest.context import ImportContext
 
 Outcome = Literal["inserted", "updated", "unchanged"]
 _RANK = {"unchanged": 0, "updated": 1, "inserted": 2}

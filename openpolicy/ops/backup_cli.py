@@ -169,8 +169,8 @@ def backup_prune(
     as_json: JsonFlag = False,
 ) -> None:
     """Delete backups older than N days (never the newest verified one) and unneeded WAL."""
-    from openpolicy.ops.backups import prune_backups
     from openpolicy.ops.pg import OpsInputError
+    from openpolicy.ops.retention import prune_backups
 
     settings = current_settings()
     days = keep_days if keep_days is not None else settings.backup_keep_days

@@ -7,7 +7,7 @@ and `export_rows` reads it. Memory stays flat whatever the size of the export.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
@@ -25,7 +25,7 @@ class Exported:
     row: type[Any] | None = None
     statement: sql.Composed | None = None
     params: Sequence[Any] = ()
-    stream: AsyncIterator[Any] | None = None
+    stream: AsyncGenerator[Any, None] | None = None
 
 
 async def export_rows(conn: ReadConnection, exported: Exported) -> AsyncIterator[Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypedDict
 
@@ -250,7 +250,7 @@ EXPORT_BATCH = 1000
 
 async def _record_stream(
     conn: ReadConnection, member_id: int, session: int | None
-) -> AsyncIterator[RecordItem]:
+) -> AsyncGenerator[RecordItem, None]:
     """The whole record, newest first, in batches (CSV and JSON Lines exports)."""
     known = await reference(conn)
     member = await _member(conn, known, member_id)

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 from typer.testing import Result
 
-from openpolicy.ops import backups
+from openpolicy.ops import backups, retention
 from openpolicy.ops.backup_metrics import refresh_backup_gauge
 from openpolicy.ops.metrics import REGISTRY
 from tests.ops.conftest import OpsEnv, load_small_dataset, run_openpolicy
@@ -73,14 +73,14 @@ def test_prune_keeps_recent_and_the_newest_verified(ops_env: OpsEnv) -> None:
         manifest = json.loads(backups.manifest_path(info.path).read_text())
         manifest.update(file=name, created_at=moment.isoformat())
         backups.manifest_path(copy).write_text(json.dumps(manifest))
-    result = backups.prune_backups(ops_env.backup_dir, 30)
+    result = retention.prune_backups(ops_env.backup_dir, 30)
     remaining = [b.path.name for b in backups.list_backups(ops_env.backup_dir)]
     assert len(remaining) == 2 and info.path.name in remaining
     assert len(result.deleted) == 6  # two dumps, each with checksum and manifest
     # With only old backups left, the newest verified one is never deleted.
     info.path.unlink()
     backups.manifest_path(info.path).unlink()
-    backups.prune_backups(ops_env.backup_dir, 1)
+    retention.prune_backups(ops_env.backup_dir, 1)
     assert len(backups.list_backups(ops_env.backup_dir)) == 1
     bad = run_openpolicy("backup", "prune", "--keep-days", "0")
     assert bad.returncode == 2 and "--keep-days must be at least 1 (got 0)" in bad.stderr
