@@ -6,8 +6,11 @@ module is imported when that group runs. Adding a group is one line in COMMAND_G
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -21,7 +24,6 @@ from openpolicy.cli_output import (
     echo_json,
     error,
     print_mapping,
-    stderr,
     wants_json,
 )
 
@@ -115,6 +117,80 @@ def show_settings(
         print_mapping(values)
 
 
+class LogLevel(StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+    critical = "critical"
+
+
+@app.command("logs")
+def show_logs(
+    level: Annotated[
+        LogLevel, typer.Option("--level", help="Only entries at this level or above.")
+    ] = LogLevel.debug,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only entries since: 90s, 10m, 2h, 3d, or 2026-03-01T04:05Z."),
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Then print new entries as they come (Ctrl-C).")
+    ] = False,
+    last: Annotated[
+        int | None, typer.Option("--lines", "-n", min=1, help="Only the last N entries.")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read this log file (default: the setting).")
+    ] = None,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
+) -> None:
+    """Read the log file `up` and `serve` write: filter by level and time, follow it.
+
+    `--format json` prints the entries as JSON lines (one object each), as the file holds them.
+    """
+    from collections import deque
+
+    from openpolicy import logs
+    from openpolicy.errors import BadRequestError, ConfigurationError, NotFoundError
+
+    path = file or current_settings().log_file
+    if path is None:
+        raise ConfigurationError("no log file: OPENPOLICY_LOG_FILE is empty")
+    try:
+        moment = logs.parse_since(since) if since else None
+    except ValueError as exc:
+        raise BadRequestError(str(exc)) from None
+    if not path.exists() and not follow:
+        raise NotFoundError(f"no log file at {path} yet: `openpolicy up` and `serve` write it")
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    raw = wants_json(output, as_json)
+
+    def show(entry: dict[str, object]) -> None:
+        if raw:
+            import orjson
+
+            typer.echo(orjson.dumps(entry).decode())
+        else:
+            typer.echo(logs.render_human(entry, colour))
+
+    found = logs.selected(
+        logs.read_entries(path) if path.exists() else iter(()), level=level.value, since=moment
+    )
+    for entry in deque(found, maxlen=last) if last else found:
+        show(entry)
+    if not follow:
+        return
+    try:
+        for entry in logs.selected(
+            logs.follow(path, stop=lambda: False), level=level.value, since=moment
+        ):
+            show(entry)
+    except KeyboardInterrupt:
+        return
+
+
 HostOption = Annotated[str | None, typer.Option("--host", help="Address to bind.")]
 PortOption = Annotated[int | None, typer.Option("--port", help="Port to bind.")]
 
@@ -129,14 +205,28 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's lines go through openpolicy.logs like ours
         access_log=False,
     )
+
+
+def _start_logging(settings: Settings, *, log_file: bool) -> logging.Logger:
+    """Readable lines on the terminal (JSON if OPENPOLICY_LOG_JSON), and the log file."""
+    from openpolicy import logs
+
+    path = logs.configure(settings, log_file=log_file)
+    log = logging.getLogger("openpolicy")
+    if path is not None:
+        log.info("logging to %s too (openpolicy logs reads it)", path)
+    return log
 
 
 @app.command()
 def serve(host: HostOption = None, port: PortOption = None) -> None:
     """Serve the API and the web site (the database must be migrated)."""
-    _serve(current_settings(), host, port)
+    settings = current_settings()
+    _start_logging(settings, log_file=True)
+    _serve(settings, host, port)
 
 
 @app.command()
@@ -146,7 +236,8 @@ def worker() -> None:
     from openpolicy.ingest.jobs import run_worker
 
     settings = current_settings()
-    stderr().print("worker: running ingest jobs and schedules (Ctrl-C stops)")
+    log = _start_logging(settings, log_file=False)
+    log.info("worker: running ingest jobs and schedules (Ctrl-C stops)")
     run_worker(settings, database_url(settings))
 
 
@@ -163,34 +254,32 @@ def up(
     from openpolicy.db import create_db_engine, database_url
 
     settings = current_settings()
+    log = _start_logging(settings, log_file=True)
     url = database_url(settings)
     where = (
         f"embedded PostgreSQL in {settings.data_dir}"
         if settings.uses_embedded_database
         else url.render_as_string(hide_password=True)
     )
-    stderr().print(f"[bold]openpolicy[/bold] {__version__}: database: {where}")
+    log.info("openpolicy %s: database: %s", __version__, where)
     engine = create_db_engine(settings, url)
     schema.upgrade(engine)
-    stderr().print(f"schema at {schema.current_revision(engine)}")
+    log.info("schema at %s", schema.current_revision(engine))
     engine.dispose()
     from openpolicy.ingest.sample import database_is_empty, load_sample
 
     if settings.load_sample_when_empty and database_is_empty(url):
-        stderr().print("empty database: loading the bundled sample (real captures, offline)")
+        log.info("empty database: loading the bundled sample (real captures, offline)")
         for report in load_sample(url, settings):
-            stderr().print(
-                f"  {report.source}: {report.status}, {report.counts.inserted} records",
-                highlight=False,
-            )
+            log.info("  %s: %s, %d records", report.source, report.status, report.counts.inserted)
     background = None
     if not no_worker:
         from openpolicy.ingest.jobs import BackgroundWorker
 
         background = BackgroundWorker(settings, url).start()
-        stderr().print("ingest worker running in this process (--no-worker to turn off)")
-    stderr().print(
-        f"serving on http://{host or settings.host}:{port or settings.port}  (Ctrl-C stops)"
+        log.info("ingest worker running in this process (--no-worker to turn off)")
+    log.info(
+        "serving on http://%s:%s  (Ctrl-C stops)", host or settings.host, port or settings.port
     )
     try:
         _serve(settings, host, port)
@@ -202,8 +291,10 @@ def up(
 def main() -> None:
     """Entry point: expected errors become one clear line and an exit code, never a trace."""
     from openpolicy.embedded import exit_cleanly_on_sigterm
+    from openpolicy.logs import configure_console
 
     exit_cleanly_on_sigterm()
+    configure_console()  # warnings (an HTTP retry, a fallback) as readable lines
     try:
         app()
     except Exception as exc:

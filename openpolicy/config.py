@@ -77,7 +77,21 @@ class Settings(BaseSettings):
         default="development", description="Name of this deployment (development, staging, …)."
     )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
-    log_json: bool = Field(default=False, description="Write logs as JSON lines (production).")
+    log_json: bool = Field(
+        default=False,
+        description="Write logs on the terminal as JSON lines (production); else readable lines.",
+    )
+    log_file: Path | None = Field(
+        default=Path(".openpolicy/logs/openpolicy.log"),
+        description="Log file that `openpolicy up` and `serve` also write (JSON lines, rotated "
+        "by size) and `openpolicy logs` reads. Empty: no file.",
+    )
+    log_file_max_bytes: int = Field(
+        default=10_000_000, ge=100_000, description="Rotate the log file at this size (bytes)."
+    )
+    log_file_backups: int = Field(
+        default=5, ge=1, description="Rotated log files kept (openpolicy.log.1 … .N)."
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Secret used to sign tokens. Required in production."
     )
@@ -338,6 +352,11 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown channel(s) {', '.join(unknown)}: use email, webhook")
         return value
+
+    @field_validator("log_file", mode="before")
+    @classmethod
+    def _empty_means_no_file(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")
     @classmethod

@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -35,6 +33,7 @@ from openpolicy.errors import (
     RateLimitedError,
     UnauthorizedError,
 )
+from openpolicy.logs import write_access_line
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -50,21 +49,12 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 KEY_TOUCH_SECONDS = 60.0
 
 
-def _stderr_write(data: bytes) -> None:
-    """One write per line on the current stderr (resolved per call: tests capture it)."""
-    try:
-        descriptor = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        sys.stderr.write(data.decode() + "\n")
-        return
-    os.write(descriptor, data + b"\n")
-
-
 class _Printer:
-    """The sink structlog writes rendered lines to (one JSON object per line)."""
+    """The sink structlog writes rendered lines to (one JSON object per line): the terminal
+    and the log file, as `openpolicy.logs` was configured."""
 
     def msg(self, message: bytes) -> None:
-        _stderr_write(message)
+        write_access_line(message)
 
     info = warning = error = debug = critical = msg
 

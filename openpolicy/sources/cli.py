@@ -29,9 +29,11 @@ class OutputFormat(StrEnum):
     TABLE = "table"
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    from openpolicy.cli_output import error
+
+    error(message)
+    return typer.Exit(code=code)
 
 
 @app.command("list")
@@ -105,8 +107,8 @@ def fetch(
     try:
         with PoliteClient.from_settings(settings) as client:
             result = client.fetch(url)
-    except FetchError as exc:
-        raise _fail(str(exc)) from None
+    except FetchError as exc:  # the network or the server, not the command line: exit 1
+        raise _fail(str(exc), code=1) from None
     if output is not None:
         output.write_bytes(result.body)
     values = {

@@ -2,18 +2,27 @@
 
 Parliament's servers are a public service, so the client: names the project and a contact
 URL in its User-Agent; reads each host's robots.txt and refuses disallowed URLs; spaces
-requests to one host (`http_requests_per_second`); retries 429, 5xx, timeouts and dropped
-connections with exponential backoff and jitter, honouring Retry-After; sends the ETag /
-Last-Modified of the last import so an unchanged document costs a 304; and refuses bodies
-larger than `http_max_body_bytes`. It knows nothing of the database: callers archive what
-it returns (see `openpolicy.ingest.documents`).
+requests to one host (`http_requests_per_second`); retries 429, 5xx, read timeouts and
+dropped connections with exponential backoff and jitter, honouring Retry-After, and logs
+each retry (a warning of `openpolicy.sources.http`, which the command line shows); sends the
+ETag / Last-Modified of the last import so an unchanged document costs a 304; and refuses
+bodies larger than `http_max_body_bytes`. It knows nothing of the database: callers archive
+what it returns (see `openpolicy.ingest.documents`).
+
+A host whose name does not resolve, or where nothing answers, fails at once with those words
+(`HostUnreachableError`), without retries: the machine is offline, the name is wrong or the
+server is down, and waiting does not help within a run. The client remembers it for
+`UNREACHABLE_MEMORY` seconds, so a run over many documents stops asking. A robots.txt that
+cannot be read for such reasons is reported as what it is, never as "disallowed".
 """
 
 from __future__ import annotations
 
 import email.utils
 import hashlib
+import logging
 import random
+import socket
 import threading
 import time
 import urllib.robotparser
@@ -29,6 +38,10 @@ from openpolicy.config import Settings
 
 ROBOTS_AGENT = "OpenPolicy"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection: an answer takes milliseconds, or never
+UNREACHABLE_MEMORY = 30.0  # seconds a host that could not be reached fails without a try
+
+log = logging.getLogger("openpolicy.sources.http")
 
 
 def user_agent(contact_url: str) -> str:
@@ -67,7 +80,35 @@ class FetchError(Exception):
 
 
 class RobotsDisallowedError(FetchError):
-    """robots.txt forbids this URL (or could not be read: RFC 9309 says assume so)."""
+    """robots.txt forbids this URL (or answers 401/403: RFC 9309 says assume so)."""
+
+
+class HostUnreachableError(FetchError):
+    """The host's name does not resolve, or nothing answers there; not retried."""
+
+
+class RobotsUnreadableError(FetchError):
+    """robots.txt answered a server error or timed out: nothing is fetched from the host
+    (RFC 9309) until it can be read; that is not a refusal by its rules."""
+
+
+def unreachable_problem(exc: httpx.TransportError, url: str) -> str | None:
+    """ "cannot resolve host …" / "cannot reach host …", or None for other transport errors."""
+    if not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or parts.netloc
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            reason = cause.strerror or str(cause)
+            return f"cannot resolve host {host} ({reason}): check the network and the name"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"cannot reach host {host}:{port} (no answer within {CONNECT_TIMEOUT:g} s)"
+    reason = str(exc).split("] ", 1)[-1] if "] " in str(exc) else str(exc)
+    return f"cannot reach host {host}:{port} ({reason or 'connection failed'})"
 
 
 class BodyTooLargeError(FetchError):
@@ -129,8 +170,9 @@ class PoliteClient:
         self._pacer = _HostPacer(1.0 / requests_per_second)
         self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser, str]] = {}
         self._robots_lock = threading.Lock()
+        self._unreachable: dict[str, tuple[float, str]] = {}  # host -> (when, problem)
         self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=True,
             trust_env=False,
@@ -167,7 +209,17 @@ class PoliteClient:
     ) -> FetchResult:
         """GET `url`; a 304 when `etag`/`last_modified` still hold. Raises FetchError."""
         if self.respect_robots:
-            refusal = self._robots_refusal(url)
+            try:
+                refusal = self._robots_refusal(url)
+            except HostUnreachableError as exc:
+                raise HostUnreachableError(url, exc.problem) from None
+            except FetchError as exc:
+                raise RobotsUnreadableError(
+                    url,
+                    f"robots.txt could not be read ({exc.problem}): nothing is fetched from "
+                    "this host until it can be (RFC 9309); try again later",
+                    exc.status,
+                ) from None
             if refusal is not None:
                 raise RobotsDisallowedError(url, refusal)
         headers: dict[str, str] = {}
@@ -181,6 +233,9 @@ class PoliteClient:
 
     def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
         host = urlsplit(url).netloc
+        remembered = self._unreachable.get(host)
+        if remembered is not None and time.monotonic() - remembered[0] < UNREACHABLE_MEMORY:
+            raise HostUnreachableError(url, remembered[1])
         attempt = 0
         while True:
             self._pacer.wait(host)
@@ -188,6 +243,10 @@ class PoliteClient:
             try:
                 result = self._once(url, headers)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
+                unreachable = unreachable_problem(exc, url)
+                if unreachable is not None:
+                    self._unreachable[host] = (time.monotonic(), unreachable)
+                    raise HostUnreachableError(url, unreachable) from None
                 problem = f"{type(exc).__name__}: {exc or 'timed out'}"
                 delay = None
                 status: int | None = None
@@ -208,6 +267,9 @@ class PoliteClient:
             if delay is None:
                 delay = self.backoff * (2**attempt) * random.uniform(0.5, 1.5)
             attempt += 1
+            log.warning(
+                "retry %d of %d in %.1f s: %s: %s", attempt, self.max_retries, delay, url, problem
+            )
             time.sleep(delay)
 
     def _once(self, url: str, headers: dict[str, str]) -> FetchResult | tuple[int, str | None]:
@@ -254,7 +316,7 @@ class PoliteClient:
         with self._robots_lock:
             known = self._robots.get(origin)
             if known is None:
-                known = self._read_robots(origin)
+                known = self._read_robots(origin)  # unreadable: raises, nothing remembered
                 self._robots[origin] = known
         parser, reason = known
         return None if parser.can_fetch(ROBOTS_AGENT, url) else reason
@@ -267,8 +329,9 @@ class PoliteClient:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403):
                 parser.parse(["User-agent: *", "Disallow:"])  # no robots.txt: all allowed
                 return parser, ""
-            # Unreachable or forbidden: RFC 9309 says assume everything is disallowed.
-            parser.parse(["User-agent: *", "Disallow: /"])
-            return parser, f"robots.txt could not be read ({exc.problem}): assuming disallowed"
+            if exc.status in (401, 403):  # RFC 9309: access to the rules refused, disallow
+                parser.parse(["User-agent: *", "Disallow: /"])
+                return parser, f"robots.txt answered HTTP {exc.status}: treated as disallowed"
+            raise  # unreachable, a server error, a timeout: said as such by fetch()
         parser.parse(result.body.decode("utf-8", errors="replace").splitlines())
         return parser, "disallowed by robots.txt"

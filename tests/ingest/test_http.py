@@ -12,11 +12,14 @@ from openpolicy import __version__
 from openpolicy.sources.http import (
     BodyTooLargeError,
     FetchError,
+    HostUnreachableError,
     PoliteClient,
     RobotsDisallowedError,
+    RobotsUnreadableError,
     retry_after_seconds,
 )
 from tests.ingest.parliament import Fault, Parliament
+from tests.support.services import free_port
 
 MEMBERS = "/Members/en/search/XML"
 CONTACT = "https://example.org/openpolicy-contact"
@@ -129,13 +132,63 @@ def test_robots_txt_is_honoured(parliament: Parliament) -> None:
     assert len(parliament.seen("/robots.txt")) == 1  # read once per host
 
 
-def test_unreadable_robots_txt_means_disallowed(parliament: Parliament) -> None:
+def test_unreadable_robots_txt_stops_fetching_but_is_not_called_disallowed(
+    parliament: Parliament,
+) -> None:
     parliament.script("/robots.txt", Fault(500), Fault(500), Fault(500))
+    url = parliament.serve_fixture(MEMBERS, "ourcommons/members-44.xml")
+    with client(respect_robots=True) as http, pytest.raises(RobotsUnreadableError) as refused:
+        http.fetch(url)
+    assert not isinstance(refused.value, RobotsDisallowedError)
+    assert "robots.txt could not be read (HTTP 500 after 3 attempts)" in str(refused.value)
+    assert "disallowed" not in str(refused.value)
+    assert parliament.seen(MEMBERS) == []
+
+
+def test_robots_txt_refused_to_us_is_disallowed(parliament: Parliament) -> None:
+    parliament.script("/robots.txt", Fault(403))
     url = parliament.serve_fixture(MEMBERS, "ourcommons/members-44.xml")
     with client(respect_robots=True) as http, pytest.raises(RobotsDisallowedError) as refused:
         http.fetch(url)
-    assert "robots.txt could not be read" in str(refused.value)
-    assert parliament.seen(MEMBERS) == []
+    assert "robots.txt answered HTTP 403: treated as disallowed" in str(refused.value)
+
+
+def test_an_unresolvable_host_fails_at_once_naming_it(caplog: pytest.LogCaptureFixture) -> None:
+    # A name glibc refuses without asking any DNS server (a label may not start with "-"):
+    # the test stays on this machine, and the client sees what an offline machine sees.
+    url = "https://-offline.invalid/Members/en/search/XML"
+    with client(respect_robots=True, max_retries=4, backoff=30.0) as http:
+        with pytest.raises(HostUnreachableError) as first:
+            http.fetch(url)
+        with pytest.raises(HostUnreachableError) as again:  # remembered: no second lookup
+            http.fetch(url.replace("search", "votes"))
+    assert "cannot resolve host -offline.invalid" in str(first.value)
+    assert str(first.value).startswith(url)  # the document, not its robots.txt
+    assert "robots" not in str(first.value) and "disallowed" not in str(first.value)
+    assert "cannot resolve host -offline.invalid" in str(again.value)
+    assert not [r for r in caplog.records if "retry" in r.getMessage()]  # backoff 30 s unused
+
+
+def test_a_host_where_nothing_listens_fails_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    port = free_port()  # nothing listens there
+    with (
+        client(max_retries=4, backoff=30.0) as http,
+        pytest.raises(HostUnreachableError) as refused,
+    ):
+        http.fetch(f"http://127.0.0.1:{port}/Members/en/search/XML")
+    assert f"cannot reach host 127.0.0.1:{port} (Connection refused)" in str(refused.value)
+    assert not [r for r in caplog.records if "retry" in r.getMessage()]
+
+
+def test_retries_show_themselves(parliament: Parliament, caplog: pytest.LogCaptureFixture) -> None:
+    url = parliament.serve_fixture(MEMBERS, "ourcommons/members-44.xml")
+    parliament.script(MEMBERS, Fault(503))
+    with caplog.at_level("WARNING", logger="openpolicy.sources.http"), client() as http:
+        assert http.fetch(url).status == 200
+    (retry,) = [r for r in caplog.records if r.name == "openpolicy.sources.http"]
+    assert retry.levelname == "WARNING"
+    assert retry.getMessage().startswith("retry 1 of 2 in ")
+    assert retry.getMessage().endswith(f": {url}: HTTP 503")
 
 
 def test_requests_to_one_host_are_spaced(parliament: Parliament) -> None:

@@ -138,6 +138,11 @@ CASES: dict[str, list[Case]] = {
         case("keys", "rotate", "--service", "all", code=UNREACHABLE),
         case("keys", "rotate", "--service", "all", "--grace-hours", "-1", code=BAD_INPUT),
     ],
+    "logs": [
+        case("logs", code=NOT_FOUND, world="local"),
+        case("logs", "--since", "yesterday", code=BAD_INPUT, world="local"),
+        case("logs", code=BAD_INPUT, world="local", OPENPOLICY_LOG_FILE=""),
+    ],
     "maintenance notify": [case("maintenance", "notify", "start", code=BAD_INPUT, world="local")],
     "maintenance off": [case("maintenance", "off", code=UNREACHABLE)],
     "maintenance on": [
@@ -150,7 +155,18 @@ CASES: dict[str, list[Case]] = {
         case("settings", code=OK, world="local"),
         case("settings", code=BAD_INPUT, world="local", OPENPOLICY_DB_POOL_SIZE="many"),
     ],
-    "sources fetch": [case("sources", "fetch", "senate", code=BAD_INPUT, world="local")],
+    "sources fetch": [
+        case("sources", "fetch", "senate", code=BAD_INPUT, world="local"),
+        case(
+            "sources",
+            "fetch",
+            "members",
+            "--url",
+            "https://-offline.invalid/Members/en/search/XML",
+            code=FAILED,
+            world="local",
+        ),
+    ],
     "sources list": [case("sources", "list", code=OK, world="local")],
     "sources parse": [
         case("sources", "parse", "votes", "missing.xml", code=BAD_INPUT, world="local"),
