@@ -70,21 +70,21 @@ def say(message: str) -> None:
     """A progress line on stderr (dim on a terminal)."""
     from rich.text import Text
 
-    stderr().print(Text.assemble(("… ", "dim"), message))
+    stderr().print(Text.assemble(("… ", "dim"), message), soft_wrap=True)
 
 
 def warn(message: str) -> None:
     """A warning on stderr (yellow on a terminal); the command goes on."""
     from rich.text import Text
 
-    stderr().print(Text.assemble(("warning:", "yellow"), " ", message))
+    stderr().print(Text.assemble(("warning:", "yellow"), " ", message), soft_wrap=True)
 
 
 def error(line: str) -> None:
-    """One `error: …` line on stderr (red on a terminal); the text is never read as markup."""
+    """One `error: …` line on stderr (red on a terminal), never wrapped, never read as markup."""
     from rich.text import Text
 
-    stderr().print(Text.assemble(("error:", "red"), " ", line))
+    stderr().print(Text.assemble(("error:", "red"), " ", line), soft_wrap=True)
 
 
 def styled(text: str, style: str) -> Any:

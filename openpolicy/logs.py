@@ -84,6 +84,18 @@ class HumanFormatter(logging.Formatter):
         return line
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes (tests swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _colour(stream: Any) -> bool:
     """Colours on a terminal only, and never with NO_COLOR set."""
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
@@ -110,7 +122,7 @@ def configure_console(level: str = "warning") -> None:
     root = logging.getLogger()
     if any(getattr(h, "_openpolicy", False) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr()
     handler.setFormatter(HumanFormatter(_colour(sys.stderr)))
     handler._openpolicy = True  # type: ignore[attr-defined]
     root.addHandler(handler)
@@ -127,7 +139,7 @@ def configure(settings: Settings, *, log_file: bool = False) -> Path | None:
         handler.close()
     level = _LEVEL_NUMBERS[settings.log_level]
     root.setLevel(level)
-    terminal = logging.StreamHandler(sys.stderr)
+    terminal = _CurrentStderr()
     colour = _colour(sys.stderr)
     terminal.setFormatter(JsonFormatter() if settings.log_json else HumanFormatter(colour))
     terminal._openpolicy = True  # type: ignore[attr-defined]

@@ -82,7 +82,9 @@ def _print_report(report: RunReport) -> None:
         highlight=False,
     )
     for problem in report.errors[:10]:
-        console.print(f"  [red]error:[/red] {escape(str(problem))}", highlight=False)
+        console.print(
+            f"  [red]error:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True
+        )
     for check in report.checks:
         if not check.passed:
             console.print(

@@ -31,7 +31,9 @@ def send_if_asked(settings: Settings, notice: Any, enabled: bool) -> None:
     results = notify.send(settings, notice)
     for result in results:
         mark = styled("sent", "green") if result.ok else styled("FAILED", "red")
-        stderr().print(f"notice via {result.channel}: ", mark, f": {result.detail}", sep="")
+        stderr().print(
+            f"notice via {result.channel}: ", mark, f": {result.detail}", sep="", soft_wrap=True
+        )
     failed = [r for r in results if not r.ok]
     if failed:
         raise NotificationError(

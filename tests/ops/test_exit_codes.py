@@ -8,6 +8,7 @@ with the stopped one configured, which proves they never touch it.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -215,8 +216,14 @@ def stopped_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def invoke(args: tuple[str, ...], env: dict[str, str]) -> tuple[int, str]:
     """The command in this process, its escaped exception mapped as `openpolicy.cli.main` does."""
     get_settings.cache_clear()
-    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=True)
-    get_settings.cache_clear()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level  # `worker` configures logging
+    try:
+        result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=True)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        get_settings.cache_clear()
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         code, lines = exit_status(result.exception)
         return code, result.output + "\n".join(lines)
