@@ -7,6 +7,7 @@ reported, not fatal), 1 when a document failed, 75 when a source is already runn
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,9 +23,11 @@ from openpolicy.cli_output import (
     error,
     human_age,
     print_table,
+    say,
     stderr,
     styled,
     wants_json,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -155,6 +158,7 @@ def run(
         error(f"unknown source {', '.join(unknown)}; expected {', '.join(SOURCE_ORDER)} or all")
         raise typer.Exit(2)
     ordered = [name for name in SOURCE_ORDER if name in wanted]
+    _refuse_if_paused(ordered)
     reports = _run_many(ordered, force=force, sample=sample)
     _report(reports, wants_json(output, as_json))
     raise typer.Exit(_exit_code(reports))
@@ -167,9 +171,119 @@ def sample(
     """Load the bundled sample (real captures) offline: members, bills, a division, Hansard."""
     from openpolicy.ingest.plans import SOURCE_ORDER
 
+    _refuse_if_paused(list(SOURCE_ORDER))
     reports = _run_many(list(SOURCE_ORDER), force=force, sample=True)
     _report(reports, wants_json(output, as_json))
     raise typer.Exit(_exit_code(reports))
+
+
+def _refuse_if_paused(sources: list[str]) -> None:
+    """Exit 75 when a paused source was asked for: the maintenance window is not over."""
+    from openpolicy.ingest.pause import refuse_if_paused
+
+    database = _database()
+    for source in sources:
+        refuse_if_paused(database, source)
+
+
+def _check_names(names: list[str]) -> list[str]:
+    from openpolicy.ingest.plans import SOURCE_ORDER
+
+    unknown = [name for name in names if name not in SOURCE_ORDER]
+    if unknown:
+        error(f"unknown source {', '.join(unknown)}; expected {', '.join(SOURCE_ORDER)}")
+        raise typer.Exit(2)
+    return names
+
+
+def _running_now(database: Any, sources: list[str]) -> list[str]:
+    """The sources whose run holds its lock now, anywhere (a worker, `ingest run`)."""
+    from openpolicy.ingest.runner import connect, source_lock
+
+    busy = []
+    with connect(database, "openpolicy-cli") as conn:
+        for source in sources:
+            with source_lock(conn, source) as free:
+                if not free:
+                    busy.append(source)
+    return busy
+
+
+@app.command("pause")
+def pause(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Sources to pause (default: every source).")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", "-m", help="Why, for whoever reads the status.")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Resume by itself then: ISO time or duration (90m, 2h)."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Return once no run is going any more.")
+    ] = False,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
+) -> None:
+    """Stop ingestion for a maintenance window: no worker starts a run until `resume`.
+
+    A run already going finishes (`--wait` waits for it); scheduled runs end as "paused"
+    without fetching; `ingest run` refuses (exit 75).
+    """
+    from openpolicy.ingest import pause as pauses
+    from openpolicy.ingest.plans import SOURCE_ORDER
+    from openpolicy.ingest.runner import connect
+    from openpolicy.ops.backups import actor
+    from openpolicy.ops.maintenance import parse_until
+
+    sources = _check_names(names or [])
+    end = parse_until(until)
+    database = _database()
+    with connect(database, "openpolicy-cli") as conn:
+        held = pauses.pause(conn, sources, reason=reason, actor=actor(), until=end)
+    watched = sources or list(SOURCE_ORDER)
+    running = _running_now(database, watched)
+    if wait and running:
+        say(f"waiting for the run of {', '.join(running)} to finish")
+        pause_for = threading.Event()
+        while running:
+            pause_for.wait(1.0)
+            running = _running_now(database, watched)
+    if wants_json(output, as_json):
+        echo_json({"pauses": [p.as_dict() for p in held], "running": running})
+        return
+    for entry in held:
+        typer.echo(entry.describe())
+    if running:
+        typer.echo(f"still running (it finishes): {', '.join(running)}")
+    else:
+        typer.echo("no run is going")
+
+
+@app.command("resume")
+def resume(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Sources to resume (default: every pause).")
+    ] = None,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
+) -> None:
+    """Lift pauses: runs start again at their next schedule (`ingest run` to run one now)."""
+    from openpolicy.ingest import pause as pauses
+    from openpolicy.ingest.runner import connect
+
+    sources = _check_names(names or [])
+    with connect(_database(), "openpolicy-cli") as conn:
+        lifted = pauses.resume(conn, sources)
+        left = pauses.pauses(conn)
+    if wants_json(output, as_json):
+        echo_json({"lifted": lifted, "pauses": [p.as_dict() for p in left]})
+        return
+    typer.echo(f"lifted {lifted} pause(s)")
+    for entry in left:
+        warn(f"still in effect: {entry.describe()}")
 
 
 def _report(reports: list[RunReport], as_json: bool) -> None:
@@ -235,10 +349,21 @@ def status(output: FormatOption = OutputFormat.text, as_json: JsonFlag = False) 
     """Each source: status, last success and run, counts, failing checks, then last errors."""
     from datetime import UTC, datetime
 
-    states = source_states(_database())
+    from openpolicy.ingest import pause as pauses
+    from openpolicy.ingest.runner import connect
+
+    database = _database()
+    states = source_states(database)
+    with connect(database, "openpolicy-cli") as conn:
+        held = pauses.pauses(conn)
+    for state in states:
+        holding = next((p for p in held if p.source in (pauses.ALL, state["source"])), None)
+        state["paused"] = holding.as_dict() if holding else None
     if wants_json(output, as_json):
         echo_json(states)
         return
+    for entry in held:
+        warn(entry.describe())
     now = datetime.now(UTC)
 
     def ago(value: Any) -> str:

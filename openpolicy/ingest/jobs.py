@@ -8,6 +8,8 @@
 * A crashed run is retried: a run that raises is retried with exponential backoff up to
   `ingest_job_attempts`; a worker that dies mid-run stops its heartbeat, and a live worker
   puts its job back in the queue (at start-up and every minute).
+* A paused source (`openpolicy ingest pause`, openpolicy.ingest.pause) is not run: the job
+  ends as "paused" before fetching anything, on every worker.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.engine import URL
 
 from openpolicy.config import Settings
 from openpolicy.db import conninfo
+from openpolicy.ingest.pause import holding
 from openpolicy.ingest.plans import SOURCE_ORDER
 from openpolicy.ingest.runner import run_source
 
@@ -60,6 +63,10 @@ def build_app(settings: Settings, database: URL) -> procrastinate.App:
     )
     def run_source_job(timestamp: int = 0, source: str = "") -> dict[str, Any]:
         """One run of `source` (`timestamp`: the schedule tick, for periodic jobs)."""
+        held = holding(database, source)
+        if held is not None:  # a maintenance window: the job ends, not retried, nothing fetched
+            log.info("job %s: not run, %s", source, held.describe())
+            return {"status": "paused", **held.as_dict()}
         report = run_source(database, settings, source)
         log.info("job %s: %s %s", source, report.status, report.counts.as_dict())
         if report.status == "failed":

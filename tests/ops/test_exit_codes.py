@@ -117,6 +117,12 @@ CASES: dict[str, list[Case]] = {
         case("incident", "update", "--note", "x", code=UNREACHABLE),
         case("incident", "update", "99", "--note", "x", code=NOT_FOUND, world="live"),
     ],
+    "ingest pause": [
+        case("ingest", "pause", code=UNREACHABLE),
+        case("ingest", "pause", "senate", code=BAD_INPUT, world="local"),
+        case("ingest", "pause", "--until", "whenever", code=BAD_INPUT, world="local"),
+    ],
+    "ingest resume": [case("ingest", "resume", code=UNREACHABLE)],
     "ingest run": [
         case("ingest", "run", "members", code=UNREACHABLE),
         case("ingest", "run", "senate", code=BAD_INPUT, world="local"),
