@@ -177,6 +177,7 @@ def start_api(app: FastAPI, settings: Settings) -> None:
         cache = RedisResponseCache(app.state.redis, async_redis, settings.api_cache_ttl_seconds)
     else:
         cache = MemoryResponseCache(settings.api_cache_max_entries)
+    app.state.response_cache = cache  # the web pages' too (openpolicy.web.serving)
     app.state.api = ApiContext(
         reads=app.state.reads, cache=cache, max_age=settings.api_http_max_age_seconds
     )

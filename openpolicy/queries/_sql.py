@@ -96,12 +96,14 @@ async def fetch_all(
     params: Any = None,
     *,
     prepare: bool | None = None,
+    binary: bool = False,
 ) -> list[R]:
     """Every row of `query` as `row` instances. `prepare=False` never keeps the statement
     (one-off text, such as a statement with its values as literals); None lets the
-    connection prepare it from its threshold."""
+    connection prepare it from its threshold. `binary`: results in PostgreSQL's binary
+    format (long arrays of numbers load several times faster than from text)."""
     cursor = conn.cursor(row_factory=_maker(row, query))
-    await cursor.execute(query, params, prepare=prepare)
+    await cursor.execute(query, params, prepare=prepare, binary=binary)
     return await cursor.fetchall()
 
 

@@ -28,6 +28,7 @@ from openpolicy.queries._sql import (
 )
 from openpolicy.queries.export import Exported, list_export
 from openpolicy.queries.paging import Page, PageRequest, SortKey
+from openpolicy.queries.reference import per_version
 
 SORTS = {"date": SortKey("date", "d.date", "date", "date of the sitting")}
 DEFAULT_SORT = SORTS["date"]
@@ -127,6 +128,7 @@ class Sitting(TypedDict):
     speech_count: int
     last_sequence: int
     contents: list[ContentsEntry]
+    parts: list[PartHeading]  # with a `part`: each part's first heading
 
 
 class _SittingRow(NamedTuple):
@@ -156,7 +158,9 @@ _CONTENTS = """
         SELECT s.sequence, {h} AS heading, s.order_of_business,
                CASE WHEN {h} IS DISTINCT FROM lag({h}) OVER (ORDER BY s.sequence)
                     THEN 1 ELSE 0 END AS starts
-        FROM speeches s WHERE s.debate_id = ({sitting}) AND {h} IS NOT NULL),
+        FROM speeches s
+        WHERE s.debate_id = ({sitting}) AND {h} IS NOT NULL
+          AND s.sequence BETWEEN %s AND %s),
     runs AS (SELECT *, sum(starts) OVER (ORDER BY sequence) AS run FROM headed)
     SELECT min(heading) AS heading,
            (array_agg(order_of_business ORDER BY sequence))[1] AS order_of_business,
@@ -164,6 +168,31 @@ _CONTENTS = """
     FROM runs GROUP BY run ORDER BY run
 """
 _SITTING_ID = sql.SQL("SELECT id FROM debates WHERE session_id = %s AND number = %s")
+# The first heading of each part of a sitting (one index probe per part): how a part's page
+# names the others without reading their speeches.
+_PART_HEADINGS = """
+    SELECT p.part, (SELECT {h} FROM speeches s
+                    WHERE s.debate_id = d.id AND {h} IS NOT NULL
+                      AND s.sequence > (p.part - 1) * %s AND s.sequence <= p.part * %s
+                    ORDER BY s.sequence LIMIT 1) AS heading
+    FROM debates d
+    CROSS JOIN LATERAL generate_series(
+        1, (SELECT (max(x.sequence) - 1) / %s + 1 FROM speeches x WHERE x.debate_id = d.id)
+    ) AS p(part)
+    WHERE d.session_id = %s AND d.number = %s
+    ORDER BY p.part
+"""
+_PART_HEADINGS_SQL = {
+    heading: sql.SQL(_PART_HEADINGS).format(h=sql.SQL(heading)).as_bytes(None)
+    for heading in ("s.heading_en", "s.heading_fr", "coalesce(s.heading_fr, s.heading_en)")
+}
+
+
+class PartHeading(NamedTuple):
+    part: int
+    heading: str | None
+
+
 _CONTENTS_SQL = {
     heading: sql.SQL(_CONTENTS).format(h=sql.SQL(heading), sitting=_SITTING_ID).as_bytes(None)
     for heading in ("s.heading_en", "s.heading_fr", "coalesce(s.heading_fr, s.heading_en)")
@@ -257,12 +286,13 @@ async def sitting(
     fallback: bool = False,
 ) -> tuple[Sitting, Page[SittingSpeech]]:
     """A sitting, its table of contents, and one page of its speeches in one language:
-    `speeches` (a page after a cursor) or `part` (the speeches whose sequence is within
-    [first, last]). `fallback`: the French text and headings, or the English ones (marked
-    by `text_lang`) where the French edition has none.
+    `speeches` (a page after a cursor, with the whole table of contents) or `part` (the
+    speeches whose sequence is within [first, last], the headings among them, and each
+    part's first heading). `fallback`: the French text and headings, or the English ones
+    (marked by `text_lang`) where the French edition has none.
 
-    Three statements in one round trip (a pipeline); what they read of the speeches is
-    bounded by the page, never by the sitting's length."""
+    Three or four statements in one round trip (a pipeline); for a part, what they read is
+    bounded by the part, never by the sitting's length."""
     sid = await session_id(conn, session)
     language, fall_back = _heading_and_text(lang, fallback)
     heading = (
@@ -275,20 +305,27 @@ async def sitting(
     if part is not None:
         after, upto, limit = part[0] - 1, part[1], part[1] - part[0] + 1
         page = PageRequest(limit=limit)
+        contents_range = part  # a part lists the headings of its own speeches
     else:
         page = speeches or PageRequest()
         after = int(page.cursor[0]) if page.cursor is not None else 0
         upto, limit = LAST, page.limit
-    found, contents, rows = await pipelined(
-        conn,
+        contents_range = (0, LAST)
+    statements: list[tuple[type[Any], bytes | str, Any]] = [
         (_SittingRow, _SITTING, (sid, number)),
-        (_ContentsRow, _CONTENTS_SQL[heading], (sid, number)),
+        (_ContentsRow, _CONTENTS_SQL[heading], (sid, number, *contents_range)),
         (
             SittingSpeech,
             _SPEECH_STATEMENTS[(language, fall_back)],
             (sid, number, after, upto, limit + 1),
         ),
-    )
+    ]
+    if part is not None:
+        size = part[1] - part[0] + 1
+        statements.append(
+            (PartHeading, _PART_HEADINGS_SQL[heading], (size, size, size, sid, number))
+        )
+    found, contents, rows, *part_headings = await pipelined(conn, *statements)
     if not found:
         raise NotFoundError(f"no sitting {number} in session {session}")
     row: _SittingRow = found[0]
@@ -313,6 +350,7 @@ async def sitting(
             }
             for entry in contents
         ],
+        "parts": part_headings[0] if part_headings else [],
     }
     if part is not None:
         return detail, Page(rows[:limit], None, limit)
@@ -323,7 +361,7 @@ class _Code(NamedTuple):
     code: str
 
 
-async def debate_sessions(conn: ReadConnection) -> list[str]:
+async def _load_debate_sessions(conn: ReadConnection, version: int) -> list[str]:
     """Sessions that have Hansard sittings, most recent first (web filter menu)."""
     rows = await fetch_all(
         conn,
@@ -430,3 +468,12 @@ async def speech_detail(
         "previous": row.previous,
         "next": row.next,
     }
+
+
+_debate_sessions = per_version(_load_debate_sessions)
+
+
+async def debate_sessions(conn: ReadConnection) -> list[str]:
+    """Sessions that have Hansard sittings, most recent first (web filter menu), read
+    once per data version."""
+    return await _debate_sessions.get(conn)

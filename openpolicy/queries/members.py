@@ -23,6 +23,7 @@ from openpolicy.queries._sql import (
 )
 from openpolicy.queries.export import Exported, list_export
 from openpolicy.queries.paging import Page, PageRequest, SortKey
+from openpolicy.queries.reference import per_version
 
 SORTS = {
     "name": SortKey(
@@ -317,10 +318,17 @@ SPEECH_SORT = SortKey("date", "d.date", "date", "date of the sitting")
 
 
 async def member_speeches(
-    conn: ReadConnection, member_id: int, page: PageRequest, lang: str = "en"
+    conn: ReadConnection,
+    member_id: int,
+    page: PageRequest,
+    lang: str = "en",
+    *,
+    known_member: bool = False,
 ) -> Page[SpeechItem]:
-    """The member's interventions, newest first, in one language."""
-    await member_exists(conn, member_id)
+    """The member's interventions, newest first, in one language (an unknown member is a
+    404 unless the caller already knows the member exists)."""
+    if not known_member:
+        await member_exists(conn, member_id)
     after, order, cursor_params, _sort = keyset(page, "s.id", SPEECH_SORT)
     heading, text = ("s.heading_fr", "s.text_fr") if lang == "fr" else ("s.heading_en", "s.text_en")
     query = sql.SQL(
@@ -346,7 +354,12 @@ class Party(NamedTuple):
 
 
 async def member_parties(conn: ReadConnection) -> list[Party]:
-    """Parties members have sat for, largest first (web filter menu and party colours)."""
+    """Parties members have sat for, largest first (web filter menu and party colours);
+    read once per data version."""
+    return await _parties.get(conn)
+
+
+async def _load_parties(conn: ReadConnection, version: int) -> list[Party]:
     return await fetch_all(
         conn,
         Party,
@@ -355,3 +368,6 @@ async def member_parties(conn: ReadConnection) -> list[Party]:
         " FROM parties p JOIN member_terms t ON t.party_id = p.id"
         " GROUP BY p.id ORDER BY count(DISTINCT t.member_id) DESC, p.short_name_en",
     )
+
+
+_parties = per_version(_load_parties)

@@ -79,6 +79,11 @@ class Divisions:
     keys: list[tuple[dt.date, int]]  # (date, id) of each, for bisect
     # (vote id, party id or 0) -> the party's majority, None on a tie; absent: no ballots
     majority: dict[tuple[int, int], str | None]
+    ids: list[int]  # the divisions' ids, oldest first (as `keys`)
+    by_id: dict[int, Division]
+    # party id (0: none) -> the divisions its majority voted yea in, and nay in
+    yea_majority: dict[int, frozenset[int]]
+    nay_majority: dict[int, frozenset[int]]
 
 
 async def _load(conn: ReadConnection, version: int) -> Divisions:
@@ -95,7 +100,20 @@ async def _load(conn: ReadConnection, version: int) -> Divisions:
             conn, _Majority, "SELECT vote_id, party_id, yeas, nays FROM vote_party_totals"
         )
     }
-    return Divisions(version, rows, [(r.date, r.id) for r in rows], majority)
+    sides: dict[tuple[str, int], set[int]] = {}
+    for (vote_id, party_id), side in majority.items():
+        if side is not None:
+            sides.setdefault((side, party_id), set()).add(vote_id)
+    return Divisions(
+        version,
+        rows,
+        [(r.date, r.id) for r in rows],
+        majority,
+        [r.id for r in rows],
+        {r.id: r for r in rows},
+        {party: frozenset(ids) for (side, party), ids in sides.items() if side == "yea"},
+        {party: frozenset(ids) for (side, party), ids in sides.items() if side == "nay"},
+    )
 
 
 _divisions = per_version(_load)
@@ -287,35 +305,36 @@ async def record_summary(conn: ReadConnection, member_id: int) -> RecordSummary:
     known = await reference(conn)
     member = await _member(conn, known, member_id)
     held = await divisions(conn)
-    # The divisions during the member's terms: index ranges of the date-ordered list.
-    in_term: dict[int, Division] = {}
+    # The divisions during the member's terms: slices of the date-ordered ids.
+    in_term: set[int] = set()
     for term in member.terms:
         first = bisect.bisect_left(held.keys, (term.start, -1))
         last = bisect.bisect_right(held.keys, (term.end, 2**63))
-        in_term.update((d.id, d) for d in held.oldest_first[first:last])
-    # The member's ballots grouped by (value, party): a handful of rows of id arrays.
+        in_term.update(held.ids[first:last])
+    # The member's ballots grouped by (value, party): a handful of rows of id arrays; the
+    # counts are set operations against the per-party majorities held in memory.
     groups = await fetch_all(
         conn,
         _BallotGroup,
         "SELECT value, party_id, array_agg(vote_id) AS vote_ids FROM ballots"
         " WHERE member_id = %s GROUP BY value, party_id",
         (member_id,),
+        binary=True,
     )
-    majorities = held.majority
     voted = dissents = 0
     for group in groups:
-        counted = [vote_id for vote_id in group.vote_ids if vote_id in in_term]
-        voted += len(counted)
+        cast = in_term.intersection(group.vote_ids)
+        voted += len(cast)
         if group.value not in ("yea", "nay"):
             continue
-        for vote_id in counted:
-            party_id = group.party_id
-            if party_id is None:
-                covering = member.term_on(in_term[vote_id].date)
-                party_id = covering.party_id if covering is not None else None
-            majority = majorities.get((vote_id, party_id or 0), _NO_TOTALS)
-            if majority is not _NO_TOTALS and majority is not None and majority != group.value:
-                dissents += 1
+        against = held.nay_majority if group.value == "yea" else held.yea_majority
+        if group.party_id is not None:
+            dissents += len(cast & against.get(group.party_id, frozenset()))
+            continue
+        for vote_id in cast:  # no party on the ballot: the party of the term covering it
+            covering = member.term_on(held.by_id[vote_id].date)
+            party = covering.party_id if covering is not None and covering.party_id else 0
+            dissents += vote_id in against.get(party, frozenset())
     total = len(in_term)
     return {
         "divisions": total,

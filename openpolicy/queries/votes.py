@@ -24,7 +24,7 @@ from openpolicy.queries._sql import (
 )
 from openpolicy.queries.export import Exported, list_export
 from openpolicy.queries.paging import Page, PageRequest, SortKey
-from openpolicy.queries.reference import reference
+from openpolicy.queries.reference import per_version, reference
 from openpolicy.vocab import normalize_bill_number
 
 SORTS = {
@@ -427,7 +427,7 @@ class _Code(NamedTuple):
     code: str
 
 
-async def vote_sessions(conn: ReadConnection) -> list[str]:
+async def _load_vote_sessions(conn: ReadConnection, version: int) -> list[str]:
     """Sessions that have recorded divisions, most recent first (web filter menu)."""
     rows = await fetch_all(
         conn,
@@ -437,3 +437,12 @@ async def vote_sessions(conn: ReadConnection) -> list[str]:
         " ORDER BY ps.parliament DESC, ps.session DESC",
     )
     return [r.code for r in rows]
+
+
+_vote_sessions = per_version(_load_vote_sessions)
+
+
+async def vote_sessions(conn: ReadConnection) -> list[str]:
+    """Sessions that have recorded divisions, most recent first (web filter menu), read
+    once per data version."""
+    return await _vote_sessions.get(conn)

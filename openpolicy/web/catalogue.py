@@ -26,7 +26,7 @@ METHOD_MAP = [
     ("**.py", "python"),
 ]
 # `translate(lang, "…")` (openpolicy.web.i18n) takes its message second.
-KEYWORDS = {**DEFAULT_KEYWORDS, "translate": (2,)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "translate": (2,), "say": (1,)}  # say: web/fragments.py
 OPTIONS_MAP = {
     "templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"},
     "templates/**.xml": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"},

@@ -16,6 +16,15 @@ from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 MINIMUM_SIZE = 500
+BROTLI_QUALITY = 5
+
+
+def brotli_bytes(body: bytes, quality: int = BROTLI_QUALITY) -> bytes:
+    """A whole body in brotli (cached pages keep theirs: openpolicy.web.serving)."""
+    compressed: bytes = brotli.compress(body, quality=quality, mode=brotli.MODE_TEXT)
+    return compressed
+
+
 EXCLUDED_PREFIXES = ("/api", "/health", "/metrics")
 
 
@@ -42,7 +51,7 @@ class BrotliResponder(IdentityResponder):
         return out
 
 
-def _accepted(accept_encoding: str) -> set[str]:
+def accepted_codings(accept_encoding: str) -> set[str]:
     """Codings the client accepts (q=0 means refused)."""
     codings: set[str] = set()
     for item in accept_encoding.split(","):
@@ -62,7 +71,7 @@ class CompressionMiddleware:
         self,
         app: ASGIApp,
         minimum_size: int = MINIMUM_SIZE,
-        brotli_quality: int = 5,
+        brotli_quality: int = BROTLI_QUALITY,
         gzip_level: int = 6,
         applies: Callable[[str], bool] = is_web_path,
     ) -> None:
@@ -76,12 +85,13 @@ class CompressionMiddleware:
         if scope["type"] != "http" or not self.applies(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        codings = _accepted(Headers(scope=scope).get("accept-encoding", ""))
+        codings = accepted_codings(Headers(scope=scope).get("accept-encoding", ""))
         responder: ASGIApp
         if "br" in codings:
             responder = BrotliResponder(self.app, self.minimum_size, self.brotli_quality)
         elif "gzip" in codings:
             responder = GZipResponder(self.app, self.minimum_size, compresslevel=self.gzip_level)
-        else:
-            responder = IdentityResponder(self.app, self.minimum_size)
+        else:  # nothing to do: no responder in the way of every plain request
+            await self.app(scope, receive, send)
+            return
         await responder(scope, receive, send)

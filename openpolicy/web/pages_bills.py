@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from openpolicy.queries import bills
+from openpolicy.web import fragments
 from openpolicy.web.deps import reading
 from openpolicy.web.i18n import pick
 from openpolicy.web.labels import BILL_TYPES, label
@@ -34,6 +35,7 @@ async def bill_list(request: Request) -> HTMLResponse:
         request,
         "bills.html",
         bills=page.items,
+        rows=fragments.bill_rows(page.items, lang),
         filters=filters,
         options={
             "sessions": [(code, code) for code in facets.sessions],

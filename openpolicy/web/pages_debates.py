@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse
 from openpolicy.errors import NotFoundError
 from openpolicy.queries import debates
 from openpolicy.web.deps import reading
-from openpolicy.web.i18n import pick
+from openpolicy.web.fragments import contents_items, sitting_items, speech_articles
+from openpolicy.web.i18n import localize_path, other_lang, pick, strip_lang
 from openpolicy.web.rendering import page_lang, render_html
 from openpolicy.web.views import (
     SPEECHES_PER_PART,
@@ -45,6 +46,7 @@ async def debate_list(request: Request) -> HTMLResponse:
         request,
         "debates.html",
         sittings=page.items,
+        rows=sitting_items(page.items, page_lang(request), editions=True),
         filters=filters,
         options={"sessions": [(code, code) for code in sessions]},
         next_url=next_page_url(request, page.next_cursor),
@@ -73,11 +75,21 @@ async def debate_page(request: Request, session: str, number: int) -> HTMLRespon
     if not 1 <= part <= parts:
         raise NotFoundError(f"sitting {number} of {session} has {parts} part(s), not {part}")
     shown = speeches.items
+    other = other_lang(lang)
     return render_html(
         request,
         "debate.html",
         sitting=sitting,
-        speeches=shown,
+        contents=contents_items(sitting, part=part, lang=lang),
+        speeches=speech_articles(
+            shown,
+            session=sitting["session"],
+            number=sitting["number"],
+            lang=lang,
+            other_lang=other,
+            other_lang_url=localize_path(strip_lang(request.url.path), other)
+            + (f"?{request.url.query}" if request.url.query else ""),
+        ),
         part=part,
         parts=parts,
         english_only=any(speech.text_lang != lang for speech in shown),

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from openpolicy.queries import bills, members, record
 from openpolicy.queries.paging import PageRequest
+from openpolicy.web import fragments
 from openpolicy.web.deps import reading
 from openpolicy.web.labels import PARTIES, PROVINCES, label
 from openpolicy.web.rendering import page_lang, render_html
@@ -45,6 +46,7 @@ async def member_list(request: Request) -> HTMLResponse:
         request,
         "members.html",
         members=page.items,
+        rows=fragments.member_rows(page.items, lang),
         filters=filters,
         status=status,
         options={
@@ -66,13 +68,13 @@ async def member_page(request: Request, member_id: int) -> HTMLResponse:
         recent = await record.record_page(conn, member_id, PageRequest(limit=RECENT_BALLOTS))
         summary = await record.record_summary(conn, member_id)
         spoken = await members.member_speeches(
-            conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang=lang
+            conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang=lang, known_member=True
         )
         english = None
         if lang == "fr" and any(speech.text is None for speech in spoken.items):
             # Most sittings have only an English edition: show it rather than nothing.
             english = await members.member_speeches(
-                conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang="en"
+                conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang="en", known_member=True
             )
         sponsored = await bills.sponsored_bills(conn, member_id, PageRequest(limit=RECENT_BILLS))
     speeches: list[dict[str, Any]] = []
@@ -93,7 +95,9 @@ async def member_page(request: Request, member_id: int) -> HTMLResponse:
         member=member,
         summary=summary,
         record=recent.items,
+        record_rows=fragments.record_rows(recent.items, lang),
         speeches=speeches,
         sponsored=sponsored.items,
+        sponsored_rows=fragments.bill_items(sponsored.items, lang),
         og_type="profile",
     )

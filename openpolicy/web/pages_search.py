@@ -11,6 +11,7 @@ from openpolicy.db import ReadConnection
 from openpolicy.errors import NotFoundError
 from openpolicy.queries import members, search
 from openpolicy.queries.paging import decode_cursor, encode_cursor
+from openpolicy.web import fragments
 from openpolicy.web.deps import reading
 from openpolicy.web.labels import PARTIES, SEARCH_TYPES, label
 from openpolicy.web.rendering import page_lang, render_html
@@ -25,6 +26,11 @@ from openpolicy.web.views import (
 TYPES = ("speech", "bill", "member")
 PAGE_SIZE = 20
 PREVIEW = 5  # results per kind when searching everything at once
+HITS = {
+    "speech": fragments.speech_hits,
+    "bill": fragments.bill_hits,
+    "member": fragments.member_hits,
+}
 
 
 async def search_page(request: Request) -> HTMLResponse:
@@ -63,6 +69,7 @@ async def search_page(request: Request) -> HTMLResponse:
         date_to=date_to,
         sort=sort,
         results=results,
+        hits={kind: HITS[kind](found.items, lang) for kind, found in results.items()},
         next_url=next_page_url(request, encoded),
         options={
             "types": [(code, label(SEARCH_TYPES, code, lang)) for code in TYPES],

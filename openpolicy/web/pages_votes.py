@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from openpolicy.queries import votes
 from openpolicy.web.charts import ChartLabels, PartyTally, party_breakdown_svg
 from openpolicy.web.deps import reading
+from openpolicy.web.fragments import ballot_groups, vote_rows
 from openpolicy.web.i18n import Lang, translate
 from openpolicy.web.labels import PARTIES, RESULTS, label
 from openpolicy.web.rendering import page_lang, render_html
@@ -42,6 +43,7 @@ async def vote_list(request: Request) -> HTMLResponse:
         request,
         "votes.html",
         votes=page.items,
+        rows=vote_rows(page.items, lang),
         filters=filters,
         options={
             "sessions": [(code, code) for code in sessions],
@@ -56,8 +58,7 @@ async def vote_page(request: Request, session: str, number: int) -> HTMLResponse
     lang = page_lang(request)
     async with reading(request) as conn:
         vote = await votes.vote_detail(conn, session, number)
-    groups = ballot_groups(vote)
-    dissenters = sum(1 for group in groups for ballot in group["ballots"] if ballot["dissent"])
+    groups, dissenters = ballot_groups(vote["party_breakdown"], vote["ballots"], lang)
     return render_html(
         request,
         "vote.html",
@@ -67,28 +68,6 @@ async def vote_page(request: Request, session: str, number: int) -> HTMLResponse
         chart=party_chart(vote["party_breakdown"], lang),
         og_type="article",
     )
-
-
-def ballot_groups(vote: votes.VoteDetail) -> list[dict[str, Any]]:
-    """Ballots under their party (largest party first), each marked when it went against
-    the majority of its own party in this division."""
-    majority = {row["party"]: row["majority"] for row in vote["party_breakdown"]}
-    by_party: dict[str | None, list[dict[str, Any]]] = {
-        row["party"]: [] for row in vote["party_breakdown"]
-    }
-    for ballot in vote["ballots"]:
-        party_majority = majority.get(ballot["party"])
-        dissent = (
-            party_majority is not None
-            and ballot["party"] not in (None, "Independent")
-            and ballot["value"] in ("yea", "nay")
-            and ballot["value"] != party_majority
-        )
-        by_party.setdefault(ballot["party"], []).append({**ballot, "dissent": dissent})
-    return [
-        {"party": row["party"], "tally": row, "ballots": by_party.get(row["party"], [])}
-        for row in vote["party_breakdown"]
-    ]
 
 
 def party_chart(breakdown: list[votes.PartyTally], lang: Lang) -> Any:

@@ -19,11 +19,13 @@ from markupsafe import Markup, escape
 
 from openpolicy.config import Settings
 from openpolicy.web import i18n, labels
+from openpolicy.web.fragments import option_tags
 from openpolicy.web.i18n import Lang
 from openpolicy.web.palette import party_colour
 from openpolicy.web.views import paragraphs, sitting_path
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+_OTHER_LANG_MARK = "\x00other-lang-url\x00"
 STATIC_VERSION = "1"  # bump when site.css changes, so long-cached copies are refreshed
 
 
@@ -33,8 +35,24 @@ def highlight(snippet: str | None) -> Markup:
     return Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
 
 
+class PageEnvironment(Environment):
+    """Jinja's environment with `obj.name` read from a dict's keys first.
+
+    Pages hold query results that are dicts (the details, as the API serializes them):
+    Jinja's own lookup tries the attribute first and pays an AttributeError for every
+    `ballot.name` of a division's 338 ballots before looking at the key."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def _make_environment(lang: Lang) -> Environment:
-    env = Environment(
+    env = PageEnvironment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
@@ -55,8 +73,31 @@ def _make_environment(lang: Lang) -> Environment:
         """A speech's place in its sitting page (the right part, then its anchor)."""
         return url(sitting_path(session, number, sequence))
 
+    sections = ("/bills", "/votes", "/members", "/debates", "/search", "/status")
+    other = i18n.other_lang(lang)
+
+    @lru_cache(maxsize=len(sections) + 1)
+    def header_for(section: str | None) -> str:
+        return env.get_template("_site_header.html").render(
+            section=section, other_lang=other, other_lang_url_marker=_OTHER_LANG_MARK
+        )
+
+    def site_header(neutral_path: str, other_lang_url: str) -> Markup:
+        """The header, rendered once per current section (the nav marks it)."""
+        section = next(
+            (p for p in sections if neutral_path == p or neutral_path.startswith(p + "/")), None
+        )
+        return Markup(header_for(section).replace(_OTHER_LANG_MARK, str(escape(other_lang_url))))
+
+    @lru_cache(maxsize=1)
+    def site_footer() -> Markup:
+        """The footer, the same on every page of the language: rendered once."""
+        return Markup(env.get_template("_site_footer.html").render())
+
     env.globals.update(
         lang=lang,
+        site_header=site_header,
+        site_footer=site_footer,
         url=url,
         speech_in_sitting=speech_url,
         pick=lambda english, french: i18n.pick(lang, english, french),
@@ -64,6 +105,7 @@ def _make_environment(lang: Lang) -> Environment:
         label=lambda kind, code: labels.label(labels.TABLES[kind], code, lang),
         language_names=i18n.LANGUAGE_NAMES,
         static_version=STATIC_VERSION,
+        option_tags=option_tags,
     )
     env.filters.update(
         date=lambda value, style="long": i18n.format_date(value, lang, style),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -25,37 +25,36 @@ from openpolicy.web import (
     pages_status,
     pages_votes,
 )
-from openpolicy.web.deps import maintenance_guard
 from openpolicy.web.errors import WEB_TAG
 from openpolicy.web.i18n import LANGUAGES
+from openpolicy.web.serving import cached_page
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 Endpoint = Callable[..., Any]
 
-# (path, handler, name, guarded by maintenance). Paths are language-neutral.
-PAGES: tuple[tuple[str, Endpoint, str, bool], ...] = (
-    ("/", pages_home.home, "home", True),
-    ("/bills", pages_bills.bill_list, "bills", True),
-    ("/bills/{session}/{number}", pages_bills.bill_page, "bill", True),
-    ("/votes", pages_votes.vote_list, "votes", True),
-    ("/votes/{session}/{number:int}", pages_votes.vote_page, "vote", True),
-    ("/members", pages_members.member_list, "members", True),
-    ("/members/{member_id:int}", pages_members.member_page, "member", True),
-    ("/debates", pages_debates.debate_list, "debates", True),
-    ("/debates/{session}/{number:int}", pages_debates.debate_page, "debate", True),
-    (
-        "/debates/{session}/{number:int}/{sequence:int}",
-        pages_debates.speech_page,
-        "speech",
-        True,
-    ),
-    ("/search", pages_search.search_page, "search", True),
-    ("/status", pages_status.status_page, "status", False),
-    ("/feeds/votes.atom", feeds.votes_feed, "feed_votes", True),
-    ("/feeds/bills.atom", feeds.bills_feed, "feed_bills", True),
-    ("/feeds/members/{member_id:int}.atom", feeds.member_feed, "feed_member", True),
+# (path, handler, name). Paths are language-neutral. Maintenance is the front door's
+# (openpolicy.api.gate): every page but /status answers the maintenance page meanwhile.
+PAGES: tuple[tuple[str, Endpoint, str], ...] = (
+    ("/", pages_home.home, "home"),
+    ("/bills", pages_bills.bill_list, "bills"),
+    ("/bills/{session}/{number}", pages_bills.bill_page, "bill"),
+    ("/votes", pages_votes.vote_list, "votes"),
+    ("/votes/{session}/{number:int}", pages_votes.vote_page, "vote"),
+    ("/members", pages_members.member_list, "members"),
+    ("/members/{member_id:int}", pages_members.member_page, "member"),
+    ("/debates", pages_debates.debate_list, "debates"),
+    ("/debates/{session}/{number:int}", pages_debates.debate_page, "debate"),
+    ("/debates/{session}/{number:int}/{sequence:int}", pages_debates.speech_page, "speech"),
+    ("/search", pages_search.search_page, "search"),
+    ("/status", pages_status.status_page, "status"),
+    ("/feeds/votes.atom", feeds.votes_feed, "feed_votes"),
+    ("/feeds/bills.atom", feeds.bills_feed, "feed_bills"),
+    ("/feeds/members/{member_id:int}.atom", feeds.member_feed, "feed_member"),
 )
+
+
+ALWAYS_FRESH = {"status"}  # incidents and maintenance move without the data version
 
 
 def prefixed(path: str, lang: str) -> str:
@@ -67,14 +66,15 @@ def prefixed(path: str, lang: str) -> str:
 def web_router() -> APIRouter:
     """The pages and feeds in both languages (kept out of the API's OpenAPI document)."""
     router = APIRouter(tags=[WEB_TAG], include_in_schema=False)
-    for path, endpoint, name, guarded in PAGES:
+    for path, endpoint, name in PAGES:
+        # Every page but the status page comes from the response cache when it can.
+        served = endpoint if name in ALWAYS_FRESH else cached_page(endpoint)
         for lang in LANGUAGES:
             router.add_api_route(
                 prefixed(path, lang),
-                endpoint,
+                served,
                 methods=["GET", "HEAD"],
                 name=f"web_{name}_{lang}",
-                dependencies=[Depends(maintenance_guard)] if guarded else [],
                 response_class=Response,
             )
     return router

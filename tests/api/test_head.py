@@ -30,8 +30,9 @@ def test_head_has_the_headers_of_get_and_no_body(client: httpx.Client) -> None:
         "/fr/votes/43-2/69",
         "/feeds/votes.atom",
     ):
-        got = client.get(path)
-        head = client.head(path)
+        plain = {"Accept-Encoding": "identity"}  # lengths comparable with the body's
+        got = client.get(path, headers=plain)
+        head = client.head(path, headers=plain)
         assert head.status_code == got.status_code == 200, path
         assert head.content == b"", path
         assert head.headers["content-type"] == got.headers["content-type"], path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from lxml import etree
 
@@ -110,24 +111,40 @@ def test_atom_feed_is_valid_atom() -> None:
 
 
 def test_ballots_against_the_party_majority_are_marked() -> None:
-    from openpolicy.web.pages_votes import ballot_groups
+    from openpolicy.web.fragments import ballot_groups
 
-    vote = {
-        "party_breakdown": [
-            {"party": "Liberal", "yea": 2, "nay": 1, "paired": 0, "majority": "yea"},
-            {"party": "NDP", "yea": 1, "nay": 1, "paired": 0, "majority": None},
-            {"party": "Independent", "yea": 0, "nay": 1, "paired": 0, "majority": "nay"},
-        ],
-        "ballots": [
-            {"member_id": 1, "name": "A", "party": "Liberal", "value": "yea"},
-            {"member_id": 2, "name": "B", "party": "Liberal", "value": "nay"},
-            {"member_id": 3, "name": "C", "party": "Liberal", "value": "yea"},
-            {"member_id": 4, "name": "D", "party": "NDP", "value": "yea"},
-            {"member_id": 5, "name": "E", "party": "NDP", "value": "nay"},
-            {"member_id": 6, "name": "F", "party": "Independent", "value": "nay"},
-        ],
-    }
-    groups = ballot_groups(vote)  # type: ignore[arg-type]  # the fields it reads
+    breakdown: Any = [
+        {"party": "Liberal", "yea": 2, "nay": 1, "paired": 0, "majority": "yea"},
+        {"party": "NDP", "yea": 1, "nay": 1, "paired": 0, "majority": None},
+        {"party": "Independent", "yea": 0, "nay": 1, "paired": 0, "majority": "nay"},
+    ]
+    ballots: Any = [
+        {"member_id": 1, "name": "A", "party": "Liberal", "value": "yea"},
+        {"member_id": 2, "name": "B <b>", "party": "Liberal", "value": "nay"},
+        {"member_id": 3, "name": "C", "party": "Liberal", "value": "yea"},
+        {"member_id": 4, "name": "D", "party": "NDP", "value": "yea"},
+        {"member_id": 5, "name": "E", "party": "NDP", "value": "nay"},
+        {"member_id": 6, "name": "F", "party": "Independent", "value": "nay"},
+    ]
+    groups, dissenters = ballot_groups(breakdown, ballots, "en")
     assert [group["party"] for group in groups] == ["Liberal", "NDP", "Independent"]
-    marked = {b["name"] for group in groups for b in group["ballots"] if b["dissent"]}
-    assert marked == {"B"}  # a split caucus has no majority; independents have no party line
+    assert dissenters == 1  # a split caucus has no majority; independents have no party line
+    items = etree.fromstring(f"<ul>{groups[0]['ballots']}</ul>").findall("li")
+    assert [(li.get("class"), li.findtext("a")) for li in items] == [
+        (None, "A"),
+        ("dissent", "B <b>"),  # escaped in the HTML, read back as text
+        (None, "C"),
+    ]
+    assert items[1].find("a").get("href") == "/members/2"  # type: ignore[union-attr]
+    french, _count = ballot_groups(breakdown, ballots, "fr")
+    assert 'href="/fr/members/1"' in french[0]["ballots"] and "Pour" in french[0]["ballots"]
+
+
+def test_a_menu_marks_the_current_choice_and_escapes_the_rest() -> None:
+    from openpolicy.web.fragments import option_tags
+
+    menu = [(1, "Ziad Aboultaif"), (22, "A & B"), ('x"y', "quote")]
+    html = str(option_tags(menu, "22"))
+    assert html.count(" selected") == 1 and '<option value="22" selected>A &amp; B' in html
+    assert 'value="x&#34;y"' in html
+    assert " selected" not in str(option_tags(menu, None))

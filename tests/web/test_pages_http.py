@@ -210,7 +210,13 @@ def test_long_sitting_is_split_into_parts_that_link_each_speech(http: httpx.Clie
     speech = doc(http.get("/debates/41-2/86/250"))
     assert speech.xpath("//a[@href='/debates/41-2/86?part=3#s-250']")
     toc = first.xpath("//nav[contains(@class, 'toc')]//a/@href")
-    assert any("?part=" in href for href in toc)  # the contents cover the whole sitting
+    # This part's headings on the page, then every other part by its first heading.
+    assert [h for h in toc if "?part=" in h] == [f"/debates/41-2/86?part={n}" for n in range(2, 6)]
+    assert all(h.startswith("#s-") and int(h[3:]) <= 100 for h in toc if "?part=" not in h)
+    fifth = doc(http.get("/debates/41-2/86?part=5")).xpath(
+        "//nav[contains(@class, 'toc')]//a/@href"
+    )
+    assert "/debates/41-2/86" in fifth and all(int(h[3:]) > 400 for h in fifth if h.startswith("#"))
 
 
 def test_member_page_shows_terms_record_and_activity(http: httpx.Client, member_id: int) -> None:
