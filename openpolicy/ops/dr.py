@@ -1,11 +1,20 @@
 """Disaster-recovery drills: prove, with a stopwatch, that the backups bring the service back.
 
-A drill never touches the live database. It takes (or picks) the newest backup, restores it
-into a scratch database (`database-corruption`) or a brand-new scratch cluster standing in
-for another data centre (`datacenter-failure`, fetching the dump from object storage when a
-bucket is configured), runs the integrity check, starts an application instance on the
-restored copy, runs the health check and smoke tests against it, and writes a report with
-the measured RTO (detection → serving) and RPO (age of the newest backup at detection).
+A drill never touches the live database. Three scenarios:
+
+- `database-corruption`: the dump `--target` names (`latest` by default, a name, a path or a
+  time) restored into a scratch database next to the live one;
+- `datacenter-failure`: that dump, from the bucket when one is configured, restored into a
+  brand-new scratch cluster standing in for the other data centre;
+- `complete-recovery`: everything here is lost, the backup directory included: from what is
+  off-site (the bucket, copied whole; without one the backup directory stands in), a
+  brand-new cluster is brought to `--target` by replaying archived WAL over the newest base
+  backup before it (`latest`: to the end of the archive; a restore point; a time), or, with
+  no base backups, from the dump `--target` names.
+
+Then the integrity check, an application instance on the copy, the health check and smoke
+tests against it, and a report with the measured RTO (detection → serving) and RPO
+(detection → the newest transaction the copy holds, or when its dump was taken).
 """
 
 from __future__ import annotations
@@ -28,8 +37,10 @@ from typing import Any
 import httpx
 
 from openpolicy.config import Settings
+from openpolicy.errors import NotFoundError
 from openpolicy.ops import integrity
 from openpolicy.ops.backups import (
+    WAL_DIR,
     BackupInfo,
     create_backup,
     latest_verified,
@@ -38,6 +49,7 @@ from openpolicy.ops.backups import (
     utc_now,
     verify_backup,
 )
+from openpolicy.ops.catalogue import LATEST, parse_moment, remote_dump_name, resolve_dump
 from openpolicy.ops.pg import (
     OpsError,
     OpsInputError,
@@ -48,7 +60,7 @@ from openpolicy.ops.pg import (
 )
 from openpolicy.ops.restore import restore_into
 
-SCENARIOS = ("database-corruption", "datacenter-failure")
+SCENARIOS = ("database-corruption", "datacenter-failure", "complete-recovery")
 REPO_SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
@@ -57,10 +69,16 @@ class DrillError(OpsError):
     type_slug = "dr-drill-error"
 
 
+class DrillNotFoundError(NotFoundError, DrillError):
+    """What `--target` names is not among the backups (exit 3)."""
+
+
 @dataclass
 class DrillReport:
     scenario: str
     started_at: datetime
+    target: str = LATEST
+    recovered_to: datetime | None = None  # the newest transaction (or dump) the copy holds
     dry_run: bool = False
     backup: dict[str, Any] = field(default_factory=dict)
     steps: list[dict[str, Any]] = field(default_factory=list)
@@ -77,6 +95,8 @@ class DrillReport:
         return {
             "scenario": self.scenario,
             "started_at": self.started_at.isoformat(),
+            "target": self.target,
+            "recovered_to": self.recovered_to.isoformat() if self.recovered_to else None,
             "dry_run": self.dry_run,
             "passed": self.passed,
             "error": self.error,
@@ -95,7 +115,9 @@ class DrillReport:
             "",
             f"- Started (detection): {self.started_at.isoformat()}",
             f"- **RTO** (detection → serving): {_seconds(self.rto_seconds)}",
-            f"- **RPO** (age of the newest backup at detection): {_seconds(self.rpo_seconds)}",
+            f"- **RPO** (detection → the newest data recovered): {_seconds(self.rpo_seconds)}",
+            f"- Target: `{self.target}`; recovered to "
+            f"{self.recovered_to.isoformat() if self.recovered_to else '?'}",
             f"- Backup: `{self.backup.get('file', '?')}` ({self.backup.get('source', '?')}, "
             f"taken {self.backup.get('created_at', '?')})",
         ]
@@ -122,18 +144,25 @@ def _seconds(value: float | None) -> str:
     return f"{value:.1f} s" if value < 60 else f"{int(minutes)} min {seconds:.0f} s ({value:.0f} s)"
 
 
-def plan(settings: Settings, scenario: str, *, take_backup: bool = False) -> list[str]:
-    """What a drill would do, touching nothing (no database connection, no files)."""
+def plan(
+    settings: Settings, scenario: str, *, take_backup: bool = False, target: str = LATEST
+) -> list[str]:
+    """What a drill would do, touching nothing (no database connection, no network)."""
     _check_scenario(scenario)
+    if scenario == "complete-recovery":
+        return _complete_plan(settings, target)
     newest = latest_verified(settings.backup_dir)
     remote = scenario == "datacenter-failure" and bool(settings.s3_bucket)
+    named = "the newest dump" if target == LATEST else f"the dump {target!r} names"
     if remote:
-        source = (
-            f"download the newest dump from s3://{settings.s3_bucket}/{settings.s3_prefix or ''}"
-        )
-    elif take_backup or newest is None:
+        where = f"s3://{settings.s3_bucket}/{settings.s3_prefix or ''}"
+        source = f"download {named} from {where}"
+    elif take_backup or (newest is None and target == LATEST):
         source = f"take a new backup into {settings.backup_dir} (`openpolicy backup create`)"
+    elif target != LATEST:
+        source = f"use {named} in {settings.backup_dir}"
     else:
+        assert newest is not None
         taken = newest.created_at.isoformat()
         source = f"use the newest verified backup {newest.path.name} (taken {taken})"
     where = (
@@ -156,6 +185,33 @@ def plan(settings: Settings, scenario: str, *, take_backup: bool = False) -> lis
         f"7. run {smoke} against it; stop the clock when they pass (RTO)",
         "8. stop the instance, drop the scratch database or cluster",
         f"9. write the report (JSON and Markdown) into {settings.dr_report_dir}",
+    ]
+
+
+def _complete_plan(settings: Settings, target: str) -> list[str]:
+    from openpolicy.ops.pitr import list_base_backups
+
+    if settings.s3_bucket:
+        where = f"s3://{settings.s3_bucket}/{settings.s3_prefix or ''}"
+        material = (
+            f"copy everything in {where} into a temporary directory (nothing here is trusted)"
+        )
+        found = "the copy"
+    else:
+        material = f"use {settings.backup_dir} (no bucket configured: it stands in for off-site)"
+        found = f"{len(list_base_backups(settings.backup_dir))} base backup(s) there"
+    point = "the end of the archive" if target == LATEST else target
+    return [
+        "1. start the clock (detection) for scenario complete-recovery",
+        f"2. {material}",
+        f"3. with base backups and archived WAL ({found}): extract the newest base backup "
+        f"taken before {point} into a brand-new data directory and replay archived WAL to it; "
+        f"without them: restore the dump {target!r} names into a brand-new scratch cluster",
+        "4. run the integrity check on the recovered copy",
+        "5. start an application instance on it (loopback, free port)",
+        "6. run the health check and smoke tests against it; stop the clock when they pass",
+        "7. stop the instance and the scratch cluster, delete the copies",
+        f"8. write the report (JSON and Markdown) into {settings.dr_report_dir}",
     ]
 
 
@@ -200,11 +256,12 @@ def drill(
     *,
     take_backup: bool = False,
     keep: bool = False,
+    target: str = LATEST,
     announce: Callable[[str], None] = lambda message: None,
 ) -> DrillReport:
     """Run the drill end to end and write its report (also when it fails)."""
     _check_scenario(scenario)
-    report = DrillReport(scenario=scenario, started_at=utc_now())
+    report = DrillReport(scenario=scenario, started_at=utc_now(), target=target)
     clock = _Clock(report, announce)
     cleanups: list[Callable[[], None]] = []
     try:
@@ -231,26 +288,19 @@ def _run(
     *,
     take_backup: bool,
 ) -> None:
-    with clock.step("obtain backup") as entry:
-        backup, source = _obtain_backup(settings, scenario, take_backup, cleanups)
-        report.rpo_seconds = max(0.0, (report.started_at - backup.created_at).total_seconds())
-        report.backup = {
-            "file": backup.path.name,
-            "path": str(backup.path),
-            "source": source,
-            "created_at": backup.created_at.isoformat(),
-            "size_bytes": backup.size_bytes,
-        }
-        entry["result"] = f"{backup.path.name} ({source})"
-    with clock.step("verify backup") as entry:
-        verify_backup(backup.path)
-        entry["result"] = "checksum and contents ok"
-    with clock.step("prepare scratch database") as entry:
-        scratch = _scratch_target(settings, scenario, cleanups)
-        entry["result"] = scratch.display()
-    with clock.step("restore") as entry:
-        restore_into(backup.path, scratch, jobs=settings.backup_restore_jobs)
-        entry["result"] = f"pg_restore -j {settings.backup_restore_jobs}"
+    if scenario == "complete-recovery":
+        scratch = _complete_recovery(settings, report, clock, cleanups)
+    else:
+        with clock.step("obtain backup") as entry:
+            backup, source = _obtain_backup(
+                settings, scenario, take_backup, report.target, cleanups
+            )
+            report.backup = _backup_facts(backup, source)
+            report.recovered_to = backup.created_at
+            entry["result"] = f"{backup.path.name} ({source})"
+        scratch = _restore_dump(settings, scenario, backup, clock, cleanups)
+    if report.recovered_to is not None:
+        report.rpo_seconds = max(0.0, (report.started_at - report.recovered_to).total_seconds())
     with clock.step("integrity check") as entry:
         result = integrity.check_database(scratch)
         report.integrity = result.as_dict()
@@ -270,24 +320,257 @@ def _run(
     report.rto_seconds = clock.elapsed()
 
 
+def _backup_facts(backup: BackupInfo, source: str) -> dict[str, Any]:
+    return {
+        "file": backup.path.name,
+        "path": str(backup.path),
+        "source": source,
+        "kind": "dump",
+        "created_at": backup.created_at.isoformat(),
+        "size_bytes": backup.size_bytes,
+    }
+
+
 def _obtain_backup(
-    settings: Settings, scenario: str, take_backup: bool, cleanups: list[Callable[[], None]]
+    settings: Settings,
+    scenario: str,
+    take_backup: bool,
+    target: str,
+    cleanups: list[Callable[[], None]],
 ) -> tuple[BackupInfo, str]:
+    """The dump the drill restores: the one `target` names, from the bucket for a data-centre
+    failure when one is configured; a new one with --take-backup (or when none exists yet)."""
     if scenario == "datacenter-failure" and settings.s3_bucket:
         from openpolicy.ops import storage
 
-        remote = storage.latest_remote_dump(settings)
-        if remote is None:
-            raise DrillError(f"no complete dump in s3://{settings.s3_bucket}: nothing to restore")
+        name = remote_dump_name(settings, target)
         workdir = Path(tempfile.mkdtemp(prefix="openpolicy-dr-download-"))
         cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
-        path = storage.download(settings, remote.name, workdir)
+        path = storage.download(settings, name, workdir)
         return read_backup(path), "object storage"
-    newest = None if take_backup else latest_verified(settings.backup_dir)
-    if newest is not None:
-        return newest, "backup directory"
+    if not take_backup and (target != LATEST or latest_verified(settings.backup_dir)):
+        return read_backup(resolve_dump(settings, target)), "backup directory"
     live = target_from_settings(settings)
     return create_backup(live, settings.backup_dir), "taken by the drill"
+
+
+def _restore_dump(
+    settings: Settings,
+    scenario: str,
+    backup: BackupInfo,
+    clock: _Clock,
+    cleanups: list[Callable[[], None]],
+) -> PgTarget:
+    with clock.step("verify backup") as entry:
+        verify_backup(backup.path)
+        entry["result"] = "checksum and contents ok"
+    with clock.step("prepare scratch database") as entry:
+        scratch = _scratch_target(settings, scenario, cleanups)
+        entry["result"] = scratch.display()
+    with clock.step("restore") as entry:
+        restore_into(backup.path, scratch, jobs=settings.backup_restore_jobs)
+        entry["result"] = f"pg_restore -j {settings.backup_restore_jobs}"
+    return scratch
+
+
+# ----------------------------------------------------------------------------- complete recovery
+
+
+def _complete_recovery(
+    settings: Settings, report: DrillReport, clock: _Clock, cleanups: list[Callable[[], None]]
+) -> PgTarget:
+    """A brand-new cluster at `report.target`, from what is off-site only."""
+    from openpolicy.ops.pitr import list_base_backups
+
+    with clock.step("copy the off-site backups") as entry:
+        backup_dir, source = _offsite_copy(settings, cleanups, clock.announce)
+        entry["result"] = f"{backup_dir} ({source})"
+    target = report.target
+    names_a_dump = target.endswith(".dump") or "/" in target
+    wal_dir = _wal_dir(settings, backup_dir, source)
+    replayable = bool(list_base_backups(backup_dir)) and wal_dir.is_dir() and any(wal_dir.iterdir())
+    if replayable and not names_a_dump:
+        return _replay(settings, backup_dir, wal_dir, source, report, clock, cleanups)
+    if not names_a_dump and target != LATEST and parse_moment(target) is None:
+        raise DrillNotFoundError(
+            f"--target {target!r} is a restore point: recovering to it needs base backups and "
+            f"archived WAL, and {backup_dir} has none"
+        )
+    with clock.step("obtain backup") as entry:
+        local = settings.model_copy(update={"backup_dir": backup_dir, "s3_bucket": None})
+        backup = read_backup(resolve_dump(local, target))
+        report.backup = _backup_facts(backup, source)
+        report.recovered_to = backup.created_at
+        entry["result"] = f"{backup.path.name} ({source})"
+    return _restore_dump(settings, "datacenter-failure", backup, clock, cleanups)
+
+
+def _offsite_copy(
+    settings: Settings, cleanups: list[Callable[[], None]], announce: Callable[[str], None]
+) -> tuple[Path, str]:
+    """The bucket copied whole into a temporary directory, or the backup directory when no
+    bucket is configured (it then stands in for the off-site copy)."""
+    if not settings.s3_bucket:
+        return settings.backup_dir, "backup directory: no bucket configured"
+    from openpolicy.ops import storage
+
+    workdir = Path(tempfile.mkdtemp(prefix="openpolicy-dr-offsite-"))
+    cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
+    announce(f"copying s3://{settings.s3_bucket}/{settings.s3_prefix or ''} into {workdir}")
+    storage.mirror(settings, workdir)
+    return workdir, "object storage"
+
+
+def _wal_dir(settings: Settings, backup_dir: Path, source: str) -> Path:
+    from openpolicy.ops.pitr import archive_dir
+
+    if source == "object storage":
+        return backup_dir / WAL_DIR
+    return archive_dir(settings)
+
+
+def _replay(
+    settings: Settings,
+    backup_dir: Path,
+    wal_dir: Path,
+    source: str,
+    report: DrillReport,
+    clock: _Clock,
+    cleanups: list[Callable[[], None]],
+) -> PgTarget:
+    """Base backup + archived WAL into a brand-new data directory, replayed to the target,
+    then promoted: the cluster a complete recovery serves from."""
+    import psycopg
+
+    from openpolicy import embedded
+    from openpolicy.ops import pitr
+    from openpolicy.ops.pg import grant_server_access
+
+    point = None if report.target == LATEST else pitr.RecoveryTarget.parse(report.target)
+    with clock.step("choose base backup") as entry:
+        if point is None:
+            base = pitr.list_base_backups(backup_dir)[0]
+        else:
+            base = pitr.choose_base_backup(backup_dir, point)
+        report.backup = {
+            "file": base.path.name,
+            "path": str(base.path),
+            "source": source,
+            "kind": "base backup + archived WAL",
+            "created_at": base.created_at.isoformat(),
+            "size_bytes": base.size_bytes,
+        }
+        entry["result"] = f"{base.path.name} ({source})"
+    workdir = Path(tempfile.mkdtemp(prefix="openpolicy-dr-recovery-"))
+    data_dir, socket_dir = workdir / "pgdata", workdir / "socket"
+    running = False
+
+    def stop() -> None:
+        if running:
+            with suppress(OpsError):
+                pitr._pg_ctl(settings, data_dir, ["-w", "-m", "fast", "stop"])
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    cleanups.append(stop)
+    with clock.step("extract base backup") as entry:
+        pitr._extract(base, data_dir)
+        if point is None:
+            _replay_to_the_end(data_dir, wal_dir)
+        else:
+            pitr._write_recovery_config(data_dir, wal_dir, point)
+        socket_dir.mkdir()
+        user = embedded.system_user()
+        grant_server_access(workdir, user)
+        if source == "object storage":
+            grant_server_access(wal_dir, user)
+        entry["result"] = str(data_dir)
+    with clock.step("replay archived WAL") as entry:
+        pitr._pg_ctl(
+            settings,
+            data_dir,
+            [
+                "-w",
+                "-t",
+                "600",
+                "-l",
+                str(data_dir / "log"),
+                "-o",
+                # never archive into the real archive, never listen on TCP
+                f"-h '' -k {socket_dir} -c archive_mode=off",
+                "start",
+            ],
+            timeout=630,
+        )
+        running = True
+        login: dict[str, Any] = {
+            "host": str(socket_dir),
+            "user": embedded.SUPERUSER,
+            "dbname": "postgres",
+        }
+        _wait_recovered(login, data_dir, 600)
+        with psycopg.connect(autocommit=True, **login) as conn:
+            if _in_recovery(conn):  # paused at the target: go on, and end recovery there
+                conn.execute("SELECT pg_wal_replay_resume()")
+            pause = threading.Event()
+            while _in_recovery(conn):  # promotion after a paused target takes a moment
+                pause.wait(0.1)
+            row = conn.execute("SELECT pg_last_xact_replay_timestamp()").fetchone()
+        report.recovered_to = row[0] if row and row[0] else base.finished_at or base.created_at
+        where = "the end of the archive" if point is None else point.describe()
+        entry["result"] = f"to {where}: newest transaction {report.recovered_to.isoformat()}"
+    database = _database_name(settings)
+    return PgTarget(str(socket_dir), None, embedded.SUPERUSER, None, database)
+
+
+def _wait_recovered(login: dict[str, Any], data_dir: Path, timeout: float) -> None:
+    """Until replay paused at its target, or ended (the end of the archive) and promoted."""
+    import psycopg
+
+    from openpolicy.ops import pitr
+
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while time.monotonic() < deadline:
+        if not pitr._server_running(data_dir):
+            raise DrillError(f"WAL replay failed: {pitr._log_reason(data_dir)}")
+        try:
+            with psycopg.connect(autocommit=True, connect_timeout=5, **login) as conn:
+                if not _in_recovery(conn):
+                    return
+                row = conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()
+                if row and row[0] == "paused":
+                    return
+        except psycopg.OperationalError:
+            pass  # still starting
+        pause.wait(0.2)
+    raise DrillError(f"WAL replay did not finish within {timeout:.0f} s")
+
+
+def _in_recovery(conn: Any) -> bool:
+    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    return bool(row and row[0])
+
+
+def _replay_to_the_end(data_dir: Path, wal_dir: Path) -> None:
+    """Recovery settings without a target: replay every archived segment, then promote."""
+    from openpolicy.ops import pitr
+
+    command = pitr.restore_command(wal_dir).replace("'", "''")
+    with (data_dir / "postgresql.auto.conf").open("a") as handle:
+        handle.write(
+            f"\n# --- openpolicy dr drill: complete recovery ---\n"
+            f"restore_command = '{command}'\nrecovery_target_timeline = 'latest'\n"
+        )
+    (data_dir / "recovery.signal").write_text("")
+
+
+def _database_name(settings: Settings) -> str:
+    """The live database's name, without connecting to (or starting) anything."""
+    if settings.database_url is None:
+        return settings.embedded_database
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url.get_secret_value()).database or "openpolicy"
 
 
 def _scratch_target(

@@ -27,6 +27,7 @@ dr_app = command_group(help="Disaster recovery: drills and readiness.")
 class Scenario(StrEnum):
     database_corruption = "database-corruption"
     datacenter_failure = "datacenter-failure"
+    complete_recovery = "complete-recovery"
 
 
 @dr_app.command("drill")
@@ -41,15 +42,28 @@ def dr_drill(
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep the scratch database/cluster for inspection.")
     ] = False,
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="What to recover: `latest`, a dump name or path, a time; for "
+            "complete-recovery also a restore point.",
+        ),
+    ] = "latest",
     output: FormatOption = OutputFormat.text,
     as_json: JsonFlag = False,
 ) -> None:
-    """Restore the newest backup somewhere safe, serve it, smoke-test it, measure RTO/RPO."""
+    """Recover from the backups somewhere safe, serve the copy, smoke-test it, measure RTO/RPO.
+
+    database-corruption: a dump into a scratch database; datacenter-failure: a dump (from
+    the bucket) into a brand-new cluster; complete-recovery: from the off-site copies only,
+    base backup + archived WAL replayed to --target (or a dump) in a brand-new cluster.
+    """
     from openpolicy.ops import dr
 
     settings = current_settings()
     if dry_run:
-        steps = dr.plan(settings, scenario.value, take_backup=take_backup)
+        steps = dr.plan(settings, scenario.value, take_backup=take_backup, target=target)
         if wants_json(output, as_json):
             echo_json({"scenario": scenario.value, "dry_run": True, "plan": steps})
             return
@@ -57,7 +71,14 @@ def dr_drill(
         for step in steps:
             typer.echo(f"  {step}")
         return
-    report = dr.drill(settings, scenario.value, take_backup=take_backup, keep=keep, announce=say)
+    report = dr.drill(
+        settings,
+        scenario.value,
+        take_backup=take_backup,
+        keep=keep,
+        target=target,
+        announce=say,
+    )
     if wants_json(output, as_json):
         echo_json(report.as_dict() | {"report_files": report.report_files})
     else:

@@ -321,3 +321,29 @@ def prune_remote(
 
 def ensure_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def mirror(settings: Settings, destination: Path) -> int:
+    """Copy every object under the prefix into `destination`, keeping the layout (dumps at the
+    top, `base/`, `wal/`, restore points): the bucket as a backup directory. Returns how many
+    files were copied."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = s3_client(settings)
+    assert settings.s3_bucket is not None
+    prefix = _prefix(settings)
+    count = 0
+    for obj in list_remote(settings, client):
+        relative = obj.key[len(prefix) :]
+        if not relative or relative.endswith("/") or ".." in relative.split("/"):
+            continue
+        local = destination / relative
+        local.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            client.download_file(settings.s3_bucket, obj.key, str(local))
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(
+                f"cannot download {obj.key}: {_describe_error(exc, settings)}"
+            ) from exc
+        count += 1
+    return count

@@ -123,3 +123,68 @@ def test_bad_targets_are_clear_errors() -> None:
 
 def test_embedded_module_is_the_one_used() -> None:
     assert embedded.bin_dir().joinpath("pg_basebackup").exists()
+
+
+def _kept_copy(report: dict[str, object]) -> tuple[Path, list[str]]:
+    """The data directory a `--keep` drill left running, and the parties in its copy."""
+    steps = report["steps"]
+    assert isinstance(steps, list)
+    data_dir = Path(next(s["result"] for s in steps if s["name"] == "extract base backup"))
+    engine = create_engine(
+        f"postgresql+psycopg://postgres@/openpolicy?host={data_dir.parent / 'socket'}",
+        poolclass=NullPool,
+    )
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT short_name_en FROM parties ORDER BY 1")).scalars().all()
+    engine.dispose()
+    return data_dir, list(names)
+
+
+def _stop_kept(data_dir: Path) -> None:
+    import shutil
+
+    pitr._pg_ctl(get_settings(), data_dir, ["-w", "-m", "fast", "stop"])
+    shutil.rmtree(data_dir.parent, ignore_errors=True)
+
+
+def test_complete_recovery_drill_replays_archived_wal(
+    embedded_env: Path, cli: Callable[..., Result]
+) -> None:
+    assert cli("backup", "pitr", "enable").exit_code == 0
+    assert cli("backup", "base").exit_code == 0
+    _insert("before-1")
+    assert cli("backup", "restore-point", "before-deploy-1.4.0").exit_code == 0
+    _insert("after-1")
+    live = db.embedded_cluster(get_settings())
+    from openpolicy.ops.pg import PgTarget
+
+    pitr.switch_and_wait_archived(PgTarget.from_url(live.url("openpolicy")))
+
+    to_point = cli(
+        "dr", "drill", "--scenario", "complete-recovery", "--target", "before-deploy-1.4.0",
+        "--keep", "--json",
+    )  # fmt: skip
+    assert to_point.exit_code == 0, to_point.output
+    report = json.loads(to_point.stdout)
+    assert report["passed"] is True, report["error"]
+    assert report["backup"]["kind"] == "base backup + archived WAL"
+    data_dir, parties = _kept_copy(report)
+    try:
+        assert parties == ["before-1"]
+    finally:
+        _stop_kept(data_dir)
+
+    latest = cli("dr", "drill", "--scenario", "complete-recovery", "--keep", "--json")
+    assert latest.exit_code == 0, latest.output
+    report = json.loads(latest.stdout)
+    assert report["passed"] is True, report["error"]
+    assert "the end of the archive" in next(
+        s["result"] for s in report["steps"] if s["name"] == "replay archived WAL"
+    )
+    assert report["recovered_to"] is not None and report["rpo_seconds"] >= 0
+    data_dir, parties = _kept_copy(report)
+    try:
+        assert parties == ["after-1", "before-1"]
+    finally:
+        _stop_kept(data_dir)
+    assert _parties(embedded_env) == ["after-1", "before-1"]  # the live one untouched

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from tests.ops.conftest import REPO_ROOT, OpsEnv, load_small_dataset, run_script
+from tests.ops.conftest import OPENPOLICY, REPO_ROOT, OpsEnv, load_small_dataset, run_script
 
 OPS_SCRIPTS = [
     "full-health-check.sh",
     "dr-health-check.sh",
+    "dr-drill.sh",
     "enable-maintenance.sh",
     "clear-all-caches.sh",
     "restore-from-backup.sh",
@@ -35,7 +37,13 @@ def test_shellcheck_is_clean() -> None:
     shellcheck = shutil.which("shellcheck")
     assert shellcheck, "apt-get install shellcheck"
     result = subprocess.run(
-        [shellcheck, "-x", *(f"scripts/{n}" for n in OPS_SCRIPTS), "scripts/_openpolicy-cli.sh"],
+        [
+            shellcheck,
+            "-x",
+            *(f"scripts/{n}" for n in OPS_SCRIPTS),
+            "scripts/_openpolicy-cli.sh",
+            "scripts/_target.sh",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -67,3 +75,43 @@ def test_full_health_check_runs_every_step(ops_env: OpsEnv) -> None:
     for step in ("== health-check", "== smoke-tests", "== db integrity-check", "== dr status"):
         assert step in ok.stdout
     assert ok.stdout.rstrip().endswith("full health check: OK")
+
+
+@pytest.mark.parametrize(
+    ("environment", "env_file", "expected"),
+    [
+        ({"OPENPOLICY_PORT": "8123"}, None, "http://127.0.0.1:8123"),
+        ({"OPENPOLICY_PORT": "8123", "OPENPOLICY_HOST": "::1"}, None, "http://[::1]:8123"),
+        ({}, "OPENPOLICY_PORT=8124\nOPENPOLICY_HOST=0.0.0.0\n", "http://127.0.0.1:8124"),
+        ({}, None, "http://127.0.0.1:8000"),
+    ],
+)
+def test_the_local_target_follows_the_port(
+    environment: dict[str, str], env_file: str | None, expected: str, tmp_path: Path
+) -> None:
+    """`scripts/health-check.sh local` checks the server `openpolicy up` started, on its port."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("OPENPOLICY_") and k not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    env |= environment | {"OPENPOLICY_CLI": str(OPENPOLICY)}
+    if env_file is not None:
+        (tmp_path / "local.env").write_text(env_file)
+        env["OPENPOLICY_ENV_FILE"] = str(tmp_path / "local.env")
+    result = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"PROG=test ENVIRONMENTS_DIR={REPO_ROOT}/deploy/environments; "
+            f"source {REPO_ROOT}/scripts/_target.sh; resolve_base_url local",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
