@@ -15,7 +15,8 @@ Conventions:
   carried by this source, keep what you have*, while ``()`` means *none*.
 * Text is whitespace-collapsed. LEGISinfo titles have typographic apostrophes
   normalised to ``'`` (two captures of the same bill differ only in that); Hansard
-  text is kept as printed.
+  text is kept as printed, non-breaking spaces and typographic quotes included (only
+  the search normalises them).
 
 Records are built millions of times (ballots, speeches), so there are no custom
 validators: parsers hand over already-typed values and pydantic-core only checks them.
@@ -34,6 +35,7 @@ from openpolicy.vocab import (
     BillType,
     Chamber,
     Language,
+    NoteType,
     Province,
     StageState,
     VoteResult,
@@ -65,6 +67,37 @@ class BillEvent(_Frozen):
     at: dt.datetime | None  # the same instant with its time, when the feed gives one
 
 
+class BillDivision(_Frozen):
+    """A recorded division a bill names, with its official totals (``HouseVoteDetails``).
+
+    Nested in ``Bill.divisions``: the division exists as soon as its bill names it; its
+    ballots come from the ballots document.
+    """
+
+    kind: Literal["bill_division"] = "bill_division"
+    number: int
+    subject_en: str | None
+    subject_fr: str | None
+    result: VoteResult | None
+    yeas: int
+    nays: int
+    paired: int
+    decided_at: dt.datetime | None
+    sitting: int | None  # the sitting it was decided in (the stage's Decisions)
+
+
+class BillMessage(_Frozen):
+    """A message between the chambers about a bill (``InterChamberMessages``), in order."""
+
+    kind: Literal["bill_message"] = "bill_message"
+    sequence: int
+    name_en: str
+    name_fr: str | None
+    at: dt.datetime | None
+    chamber: Chamber | None  # the chamber that sent or considered it
+    sitting: int | None  # MeetingNumber: the sitting of that chamber
+
+
 class Bill(_Frozen):
     """A bill in one session (key: ``session`` + ``number``)."""
 
@@ -92,6 +125,9 @@ class Bill(_Frozen):
     statute_chapter: int | None
     events: tuple[BillEvent, ...] | None  # None: this source does not carry stages
     division_numbers: tuple[int, ...] | None  # House divisions on this bill, ascending
+    latest_activity_at: dt.datetime | None = None  # the same instant with its time
+    divisions: tuple[BillDivision, ...] | None = None  # None: not carried by this source
+    messages: tuple[BillMessage, ...] | None = None  # None: not carried by this source
 
 
 class Member(_Frozen):
@@ -168,27 +204,59 @@ class Debate(_Frozen):
     language: Language  # edition that ``source_url`` points at
     url_en: str | None
     url_fr: str | None
+    speaker_name: str | None = None  # the Speaker of the House: "Anthony Rota"
 
 
-class Speech(_Frozen):
-    """One ``Intervention`` of a Hansard, in document order.
+class Heading(_Frozen):
+    """Where an item sits in the sitting, as printed in one edition.
 
-    ``language`` is the edition the speaker label came from. Text and headings come
-    in EN/FR pairs: parsing one edition fills its half, ``pair_editions`` the other.
+    Nested in every item (``heading_en``/``heading_fr``); never a top-level record.
     """
 
-    kind: Literal["speech"] = "speech"
+    kind: Literal["heading"] = "heading"
+    section: str | None  # OrderOfBusinessTitle (else its CatchLine): "Government Orders"
+    subject: str | None  # SubjectOfBusinessTitle, carried over to qualifier-only subjects
+    qualifier: str | None  # SubjectOfBusinessQualifier: a petition's topic
+    catchline: str | None  # a CatchLine that says more than the titles: "Speaker's Ruling"
+
+
+class _SittingItem(_Frozen):
+    """What every item of a sitting carries: where it is, when, and under which heading.
+
+    Items come in document order; ``sequence`` numbers them all (speeches, notes,
+    written questions, division tables) from 1. ``hansard_id`` identifies the item in
+    both editions (ids of the source elements), so ``pair_editions`` can join them.
+    """
+
     source_url: str
     session: str
     parliament: int
     session_number: int
     sitting: int
     date: dt.date
-    sequence: int  # 1-based order in the sitting
+    sequence: int  # 1-based order in the sitting, across every kind of item
+    hansard_id: str | None  # "8361378" (an Intervention), "8361378.1" (its second turn)…
+    spoken_at: dt.datetime | None  # from the latest Timestamp (or "The House met at")
+    language: Language  # the edition the labels and headings came from
+    rubric: str | None  # OrderOfBusiness/@Rubric: "OralQuestionPeriod"…; None in Intro
+    heading_en: Heading | None
+    heading_fr: Heading | None
+    bill_numbers: tuple[str, ...]  # bills referenced, normalised, first-seen order
+
+
+class Speech(_SittingItem):
+    """One turn of speaking: an ``Intervention``, or a turn printed inside one.
+
+    A paragraph opening with a bold label ("**Some hon. members:** Agreed.") inside an
+    intervention starts a turn of its own (``turn`` > 0) with that label as speaker.
+    Text and HTML come in EN/FR pairs: parsing one edition fills its half,
+    ``pair_editions`` the other.
+    """
+
+    kind: Literal["speech"] = "speech"
     intervention_id: int | None  # Intervention/@id, identical in both editions
     intervention_type: str | None  # Debate, Question, Answer, Interjection, Statement
-    spoken_at: dt.datetime | None  # from the preceding Timestamp (or "The House met at")
-    language: Language
+    turn: int  # 0: the intervention's own label; n: the n-th label printed inside it
     speaker_label: str | None  # as printed: "Mr. Fayçal El-Khoury (Laval—Les Îles, Lib.)"
     speaker_name: str | None  # "Mr. Fayçal El-Khoury"; None for "The Speaker"
     speaker_role: str | None  # "Minister of Transport", "The Deputy Speaker"
@@ -196,25 +264,101 @@ class Speech(_Frozen):
     party: str | None  # abbreviation as printed: "Lib.", "CPC", "NDP", "BQ"…
     affiliation_id: int | None  # Affiliation/@DbId: a Hansard role id, not a PersonId
     affiliation_type: int | None  # Affiliation/@Type: a hint only
-    rubric: str | None  # OrderOfBusiness/@Rubric: "OralQuestionPeriod"…; None in Intro
-    order_of_business_en: str | None
-    order_of_business_fr: str | None
-    subject_en: str | None  # SubjectOfBusinessTitle
-    subject_fr: str | None
-    qualifier_en: str | None  # SubjectOfBusinessQualifier
-    qualifier_fr: str | None
-    text_en: tuple[str, ...] | None  # paragraphs
+    speaker_label_fr: str | None = None  # the French edition's label, when parsed
+    speaker_role_fr: str | None = None  # "premier ministre"
+    text_en: tuple[str, ...] | None  # paragraphs, plain text (source characters kept)
     text_fr: tuple[str, ...] | None
-    bill_numbers: tuple[str, ...]  # bills referenced, normalised, first-seen order
+    html_en: str | None  # the same in the small safe markup (see sources/hansard_markup)
+    html_fr: str | None
+
+
+class Note(_SittingItem):
+    """A line of the record that nobody speaks: procedural notes and the like."""
+
+    kind: Literal["note"] = "note"
+    note_type: NoteType
+    text_en: tuple[str, ...] | None
+    text_fr: tuple[str, ...] | None
+    html_en: str | None
+    html_fr: str | None
+
+
+class WrittenQuestion(_SittingItem):
+    """A written question with its answer (``WrittenQuestionResponse``), as printed."""
+
+    kind: Literal["written_question"] = "written_question"
+    number: int | None  # 1356 in "Question No. 1356—"
+    number_label: str | None  # as printed
+    asker_label: str | None  # "Mr. Alex Ruff"
+    asker_name: str | None
+    asker_affiliation_id: int | None
+    answerer_label: str | None  # None when the answer is a tabled return
+    answerer_name: str | None
+    answerer_role: str | None
+    answerer_party: str | None
+    answerer_affiliation_id: int | None
+    answerer_affiliation_type: int | None
+    number_label_fr: str | None = None  # the French edition's, when parsed
+    answerer_label_fr: str | None = None
+    answerer_role_fr: str | None = None
+    question_en: tuple[str, ...] | None
+    question_fr: tuple[str, ...] | None
+    question_html_en: str | None
+    question_html_fr: str | None
+    answer_en: tuple[str, ...] | None
+    answer_fr: tuple[str, ...] | None
+    answer_html_en: str | None
+    answer_html_fr: str | None
+
+
+class DivisionName(_Frozen):
+    """One name printed in a division table: a surname, with the riding when ambiguous."""
+
+    kind: Literal["division_name"] = "division_name"
+    value: BallotValue
+    name: str  # as printed: "Duncan (Stormont—Dundas—South Glengarry)"
+    surname: str  # "Duncan"
+    riding: str | None  # "Stormont—Dundas—South Glengarry"
+    affiliation_id: int | None  # Affiliation/@DbId (a Hansard id)
+
+
+class DivisionTable(_SittingItem):
+    """A recorded division as printed in the sitting: who voted how, and the totals."""
+
+    kind: Literal["division_table"] = "division_table"
+    division_number: int
+    result: VoteResult | None  # from "(… which was negatived on the following division:)"
+    yeas: int
+    nays: int
+    paired: int
+    names: tuple[DivisionName, ...]
+    text_en: tuple[str, ...] | None  # the table as printed, one line per entry
+    text_fr: tuple[str, ...] | None
+    html_en: str | None  # the table in the markup: one paragraph per heading and list
+    html_fr: str | None
+
+
+SittingItem = Speech | Note | WrittenQuestion | DivisionTable
+"""Any item of a sitting, in document order after its ``Debate``."""
 
 
 Record = Annotated[
-    Bill | Member | Vote | Ballot | Debate | Speech,
+    Bill | Member | Vote | Ballot | Debate | Speech | Note | WrittenQuestion | DivisionTable,
     Field(discriminator="kind"),
 ]
 """Any top-level record a parser yields."""
 
-RECORD_TYPES: tuple[type[BaseModel], ...] = (Bill, Member, Vote, Ballot, Debate, Speech)
+RECORD_TYPES: tuple[type[BaseModel], ...] = (
+    Bill,
+    Member,
+    Vote,
+    Ballot,
+    Debate,
+    Speech,
+    Note,
+    WrittenQuestion,
+    DivisionTable,
+)
 
 _record_adapter: TypeAdapter[Record] = TypeAdapter(Record)
 

@@ -65,6 +65,15 @@ class VoteResult(StrEnum):
     TIED = "tied"
 
 
+class NoteType(StrEnum):
+    """What kind of unspoken line of a sitting a Hansard ``Note`` is."""
+
+    PROCEDURAL = "procedural"  # ProceduralText: "(Motion agreed to)", "Bill C-2. Second reading"
+    RESUMED = "resumed"  # "The House resumed consideration of the motion that Bill C-13…"
+    TEXT = "text"  # other text printed outside any intervention (a message, a ruling…)
+    PRAYER = "prayer"  # the Prayer that opens the sitting
+
+
 class BallotValue(StrEnum):
     """How one member voted in a division."""
 

@@ -74,36 +74,26 @@ def fetch(
     """Fetch one document through the polite client; print status, size and sha256."""
     from openpolicy.config import get_settings
     from openpolicy.sources.http import FetchError, PoliteClient
-    from openpolicy.sources.registry import SOURCE_NAMES, UnknownSourceError
+    from openpolicy.sources.registry import Address, AddressError, source_format
     from openpolicy.vocab import Language
 
-    if name not in SOURCE_NAMES:
-        raise _fail(str(UnknownSourceError(name)))
+    try:
+        found = source_format(name)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     settings = get_settings()
     if url is None:
-        from openpolicy.sources import registry
-
-        code = session or settings.ingest_sessions[0]
-        language = Language.FR if french else Language.EN
-        parl, commons = settings.parl_base_url, settings.ourcommons_base_url
-        needs_number = name in ("bill", "ballots", "hansard")
-        if needs_number and not number:
-            raise _fail(f"{name} needs --number (bill number, division or sitting)")
+        address = Address(
+            base=found.base(settings.parl_base_url, settings.ourcommons_base_url),
+            session=session or settings.ingest_sessions[0],
+            number=number,
+            parliament=parliament,
+            language=Language.FR if french else Language.EN,
+        )
         try:
-            if name == "bills":
-                url = registry.bills_url(code, parl)
-            elif name == "bill":
-                url = registry.bill_url(code, str(number), "json", parl)
-            elif name == "members":
-                url = registry.members_url(parliament, commons)
-            elif name == "votes":
-                url = registry.votes_url(code, language, commons)
-            elif name == "ballots":
-                url = registry.ballots_url(code, int(str(number)), commons)
-            else:
-                url = registry.hansard_url(code, int(str(number)), language, commons)
-        except ValueError as exc:
-            raise _fail(str(exc)) from None
+            url = found.url(address)
+        except AddressError as exc:
+            raise _fail(f"{name}: {exc}") from None
     try:
         with PoliteClient.from_settings(settings) as client:
             result = client.fetch(url)
@@ -178,6 +168,62 @@ def parse_file(
     stream.flush()
 
 
+@app.command("coverage")
+def coverage(
+    name: Annotated[str, typer.Argument(help="Source name: hansard (the one measured).")],
+    files: Annotated[list[Path], typer.Argument(help="Captured documents of that source.")],
+    gaps: Annotated[int, typer.Option(help="How many of the longest uncovered runs to show.")] = 5,
+    output: ListFormat = ReportFormat.text,
+    as_json: JsonFlag = False,
+) -> None:
+    """The share of a sitting's words that reach the records, and the longest runs that do not.
+
+    Exit status 0 when every file is at 99.9 % or more and no paragraph opens with a
+    speaker's label, 1 otherwise, 2 for a file that cannot be read or parsed.
+    """
+    from openpolicy.sources.coverage import hansard_coverage
+    from openpolicy.sources.errors import SourceFormatError
+    from openpolicy.sources.hansard import parse_hansard
+
+    if name != "hansard":
+        raise _fail(f"coverage is measured for hansard documents, not {name!r}")
+    reports = []
+    for file in files:
+        try:
+            body = file.read_bytes()
+        except OSError as exc:
+            raise _fail(f"{file}: cannot read: {exc.strerror or exc}") from None
+        url = file.resolve().as_uri()
+        try:
+            records = list(parse_hansard(body, url))
+            reports.append(hansard_coverage(body, url, records, gaps=gaps))
+        except SourceFormatError as exc:
+            where = f" at {exc.path}" if exc.path else f":{exc.line}" if exc.line else ""
+            raise _fail(f"{file}{where}: {exc.problem}") from None
+    if wants_json(output, as_json):
+        echo_json([r.as_dict() for r in reports])
+    else:
+        for file, report in zip(files, reports, strict=True):
+            typer.echo(
+                f"{file}: {100 * report.share:.2f} % of {report.body_words} words reach the"
+                f" records ({report.body_words - report.covered_words} do not)"
+            )
+            typer.echo(
+                f"  time stamps kept {report.time_marks_kept}/{report.time_marks}, language"
+                f" markers kept {report.floor_marks_kept}/{report.floor_marks}, running heads"
+                f" repeating a title {report.repeated_titles}"
+            )
+            typer.echo(
+                f"  paragraphs opening with a speaker's label: {len(report.labelled_paragraphs)}"
+            )
+            for line in report.labelled_paragraphs[:gaps]:
+                typer.echo(f"    {line}")
+            for gap in report.gaps:
+                typer.echo(f"  {gap.words:>5} words at {gap.where}: {gap.text}")
+    failing = [r for r in reports if r.share < 0.999 or r.labelled_paragraphs]
+    raise typer.Exit(1 if failing else 0)
+
+
 # A readable subset per kind; the JSON output has every field.
 _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "bill": (
@@ -199,12 +245,23 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "sequence",
         "spoken_at",
         "intervention_type",
+        "turn",
         "speaker_label",
         "rubric",
         "bill_numbers",
         "text_en",
         "text_fr",
     ),
+    "note": ("sequence", "spoken_at", "note_type", "rubric", "text_en", "text_fr"),
+    "written_question": (
+        "sequence",
+        "number",
+        "asker_label",
+        "answerer_label",
+        "question_en",
+        "answer_en",
+    ),
+    "division_table": ("sequence", "division_number", "result", "yeas", "nays", "paired"),
 }
 
 

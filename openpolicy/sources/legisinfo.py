@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from openpolicy.records import Bill, BillEvent
+from openpolicy.records import Bill, BillDivision, BillEvent, BillMessage
 from openpolicy.sources._node import JsonNode, Node, XmlNode
 from openpolicy.sources._parsing import (
     clean,
@@ -35,6 +35,7 @@ from openpolicy.vocab import (
     BillType,
     Chamber,
     StageState,
+    VoteResult,
     bill_stage_from,
     bill_type_from_name,
     chamber_from_code,
@@ -43,6 +44,7 @@ from openpolicy.vocab import (
     parse_session_code,
     session_code,
     stage_state_from,
+    vote_result_from_name,
 )
 
 # --- shared helpers ----------------------------------------------------------------------
@@ -174,13 +176,77 @@ def _stage_events(bill: Node, originating: Chamber | None) -> tuple[BillEvent, .
     return tuple(events)
 
 
+def _result(vote: Node) -> VoteResult | None:
+    name = vote.text("DecisionResultNameEn") or vote.text("DecisionResultName")
+    found = vote_result_from_name(name) if name else None
+    if found is not None:
+        return found
+    for key, result in (
+        ("IsAgreedTo", VoteResult.AGREED),
+        ("IsNegatived", VoteResult.NEGATIVED),
+        ("IsTied", VoteResult.TIED),
+    ):
+        if vote.boolean(key):
+            return result
+    return None
+
+
+def _divisions(bill: Node) -> tuple[BillDivision, ...]:
+    """The divisions a bill names (``HouseVoteDetails``), with their official totals and
+    the sitting each was decided in (the stages' ``Decisions``)."""
+    sittings: dict[int, int] = {}
+    stages = bill.child("BillStages")
+    if stages is not None:
+        for key, _ in _STAGE_GROUPS:
+            for stage in stages.children(key):
+                for decision in stage.children("Decisions"):
+                    number = decision.integer("DivisionNumber")
+                    sitting = decision.integer("DecisionSittingNumber")
+                    if number and sitting:
+                        sittings[number] = sitting
+    found: dict[int, BillDivision] = {}
+    for vote in bill.children("HouseVoteDetails"):
+        number = vote.required_integer("DivisionNumber")
+        found[number] = BillDivision(
+            number=number,
+            subject_en=_title(vote.text("DivisionSubjectEn")),
+            subject_fr=_title(vote.text("DivisionSubjectFr")),
+            result=_result(vote),
+            yeas=vote.integer("DivisionVotesYeas") or 0,
+            nays=vote.integer("DivisionVotesNays") or 0,
+            paired=vote.integer("DivisionVotePaired") or 0,
+            decided_at=vote.timestamp("DecisionDateTime"),
+            sitting=sittings.get(number),
+        )
+    return tuple(found[number] for number in sorted(found))
+
+
+def _messages(bill: Node) -> tuple[BillMessage, ...]:
+    """Messages between the chambers (``BillStages.InterChamberMessages``), in order."""
+    stages = bill.child("BillStages")
+    if stages is None:
+        return ()
+    messages: list[BillMessage] = []
+    for message in stages.children("InterChamberMessages"):
+        messages.append(
+            BillMessage(
+                sequence=len(messages) + 1,
+                name_en=_title(message.required("EventNameEn")) or "",
+                name_fr=_title(message.text("EventNameFr")),
+                at=message.timestamp("Date"),
+                chamber=chamber_from_code(message.text("ChamberOrganizationId") or ""),
+                sitting=message.integer("MeetingNumber"),
+            )
+        )
+    return tuple(messages)
+
+
 def _bill_from_detail(bill: Node, url: str) -> Bill:
     parliament, session_number = _session(bill)
     number = _number(bill, ("NumberCode",), ("NumberPrefix", "Number", "NumberSuffix"))
     originating = _chamber(bill, "OriginatingChamberOrganizationId", "OriginatingChamberNameEn")
-    divisions = sorted(
-        {vote.required_integer("DivisionNumber") for vote in bill.children("HouseVoteDetails")}
-    )
+    divisions = _divisions(bill)
+    latest = bill.timestamp("LatestBillEventDateTime")
     return Bill(
         source_url=url,
         session=session_code(parliament, session_number),
@@ -203,11 +269,14 @@ def _bill_from_detail(bill: Node, url: str) -> Bill:
             bill.timestamp("PassedSenateFirstReadingDateTime"),
         ),
         royal_assent_on=_date(bill.timestamp("ReceivedRoyalAssentDateTime")),
-        latest_activity_on=_date(bill.timestamp("LatestBillEventDateTime")),
+        latest_activity_on=_date(latest),
         statute_year=_positive(bill.integer("StatuteYear")),
         statute_chapter=_positive(bill.integer("StatuteChapter")),
         events=_stage_events(bill, originating),
-        division_numbers=tuple(divisions),
+        division_numbers=tuple(division.number for division in divisions),
+        latest_activity_at=latest,
+        divisions=divisions,
+        messages=_messages(bill),
     )
 
 
@@ -260,6 +329,7 @@ def _bill_from_list(item: Node, url: str) -> Bill:
     if title_en is None:
         raise item.error("LongTitleEn", "required field LongTitleEn is missing or empty")
     sponsor = item.first_text("SponsorEn", "SponsorPersonName")
+    latest = _first_timestamp(item, "LatestActivityDateTime", "LatestBillEventDateTime")
     return Bill(
         source_url=url,
         session=session_code(parliament, session_number),
@@ -288,9 +358,8 @@ def _bill_from_list(item: Node, url: str) -> Bill:
         royal_assent_on=_date(
             _first_timestamp(item, "ReceivedRoyalAssentDateTime", "RoyalAssentDateTime")
         ),
-        latest_activity_on=_date(
-            _first_timestamp(item, "LatestActivityDateTime", "LatestBillEventDateTime")
-        ),
+        latest_activity_on=_date(latest),
+        latest_activity_at=latest,
         statute_year=_positive(item.integer("StatuteYear")),
         statute_chapter=_positive(item.integer("StatuteChapter")),
         events=None,

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from openpolicy.records import Ballot, Bill, Debate, Member, Speech, Vote
+from openpolicy.records import Ballot, Bill, Debate, Member, Note, Speech, Vote
 from openpolicy.sources.registry import (
     SOURCE_NAMES,
     UnknownSourceError,
@@ -37,7 +37,9 @@ def test_source_names() -> None:
         ("members", "ourcommons/members-44.xml", {Member: 337}),
         ("votes", "ourcommons/legacy/votes-42-1-legacy-2018.xml", {Vote: 880}),
         ("ballots", "ourcommons/vote-43-2-69.xml", {Ballot: 330}),
-        ("hansard", "hansard/HAN002-F-421.xml", {Debate: 1, Speech: 42}),
+        # 42 Interventions + 7 labels printed inside them + 5 continuations after a
+        # procedural line in mid-intervention; 24 procedural and other notes.
+        ("hansard", "hansard/HAN002-F-421.xml", {Debate: 1, Speech: 54, Note: 24}),
     ],
 )
 def test_parse_dispatches(capture: Read, name: str, path: str, kinds: dict[type, int]) -> None:
