@@ -206,6 +206,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Sittings tried past the newest stored one each Hansard run (stops at a 404).",
     )
+    ingest_reparse_per_run: int = Field(
+        default=50,
+        ge=0,
+        description="Most stored Hansard sittings read again per run after a parser upgrade.",
+    )
     ingest_ballots_per_run: int = Field(
         default=200, ge=1, description="Most divisions whose ballots one ballots run fetches."
     )

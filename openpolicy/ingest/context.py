@@ -14,6 +14,7 @@ from typing import Any
 from psycopg import Connection, Cursor
 
 from openpolicy.ingest.names import GENERAL_ELECTIONS, name_key, parliament_on
+from openpolicy.parliaments import session_dates
 from openpolicy.vocab import parse_session_code
 
 __all__ = ["GENERAL_ELECTIONS", "ImportContext", "IngestCheckError", "name_key", "parliament_on"]
@@ -84,12 +85,13 @@ class ImportContext:
         found = self.sessions.get(code)
         if found is None:
             parliament, number = parse_session_code(code)
+            start, end = session_dates(parliament, number)
             found = self.sessions[code] = self._get_or_create(
                 "SELECT id FROM parliamentary_sessions WHERE code = %s",
-                "INSERT INTO parliamentary_sessions (parliament, session, code)"
-                " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+                "INSERT INTO parliamentary_sessions (parliament, session, code, start_date,"
+                " end_date) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
                 (code,),
-                (parliament, number, code),
+                (parliament, number, code, start, end),
             )
         return found
 

@@ -4,7 +4,8 @@ A document counts as imported once the transaction that wrote its records commit
 (`imported_at`, `record_count` are set in that same transaction). The next run asks
 `previous_imports` for the last imported body of each URL: its ETag/Last-Modified make the
 request conditional, and an identical sha256 skips the document before it is parsed,
-reporting its `record_count` records as unchanged.
+reporting its `record_count` records as unchanged, unless a newer version of the source's
+parser has come since (`parser_version`): then the body is read again.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class PreviousImport:
     etag: str | None
     last_modified: str | None
     record_count: int
+    parser_version: int | None = None  # the parser version that read it for the tables
 
 
 def previous_imports(conn: Connection[Any], urls: Iterable[str]) -> dict[str, PreviousImport]:
@@ -50,7 +52,8 @@ def previous_imports(conn: Connection[Any], urls: Iterable[str]) -> dict[str, Pr
     if not wanted:
         return {}
     rows = conn.execute(
-        "SELECT DISTINCT ON (url) url, sha256, etag, last_modified, coalesce(record_count, 0)"
+        "SELECT DISTINCT ON (url) url, sha256, etag, last_modified, coalesce(record_count, 0),"
+        " parser_version"
         " FROM source_documents WHERE url = ANY(%s) AND imported_at IS NOT NULL"
         " ORDER BY url, imported_at DESC",
         (wanted,),
@@ -85,11 +88,15 @@ def archive(cursor: Cursor[Any], source: str, document: Document) -> int:
     return int(row[0])
 
 
-def mark_imported(cursor: Cursor[Any], document_ids: Sequence[int], record_count: int) -> None:
-    """Record, in the importing transaction, that these bodies are now in the tables."""
+def mark_imported(
+    cursor: Cursor[Any], document_ids: Sequence[int], record_count: int, parser_version: int
+) -> None:
+    """Record, in the importing transaction, that these bodies are now in the tables (as
+    read by this version of their source's parser)."""
     cursor.execute(
-        "UPDATE source_documents SET imported_at = now(), record_count = %s WHERE id = ANY(%s)",
-        (record_count, list(document_ids)),
+        "UPDATE source_documents SET imported_at = now(), record_count = %s,"
+        " parser_version = %s WHERE id = ANY(%s)",
+        (record_count, parser_version, list(document_ids)),
     )
 
 

@@ -8,13 +8,17 @@ source and contradicted by another is caught whichever runs last.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg import Connection
 
+from openpolicy.vocab import BillStage, bill_stage_from
+
 EXAMPLES = 10
+# "Some hon. members", "An hon. member", "Des voix": nobody in particular.
+COLLECTIVE_ROLES = r"^(some|an|several|many) hon\.? members?$|^(des|une|plusieurs) voix$"
 
 
 @dataclass
@@ -97,16 +101,24 @@ def bill_divisions_exist(conn: Connection[Any]) -> Check:
 
 
 def speakers_resolved(conn: Connection[Any]) -> Check:
-    """How many Hansard speakers are linked to a member (informational: counted, not guessed)."""
+    """How many Hansard speakers are linked to a member (informational: counted, not guessed).
+
+    Counted over the items somebody says (speeches, written questions and answers);
+    presiding officers printed by role and members speaking together are apart.
+    """
     row = conn.execute(
         "SELECT count(*), count(member_id),"
         " count(*) FILTER (WHERE member_id IS NULL AND speaker_name IS NOT NULL),"
         " count(DISTINCT speaker_name) FILTER (WHERE member_id IS NULL),"
-        " count(*) FILTER (WHERE member_id IS NULL AND speaker_name IS NULL)"
-        " FROM speeches"
+        " count(*) FILTER (WHERE member_id IS NULL AND speaker_name IS NULL"
+        "  AND speaker_role IS NOT NULL AND speaker_role !~* %s),"
+        " count(*) FILTER (WHERE member_id IS NULL AND speaker_name IS NULL"
+        "  AND speaker_role ~* %s)"
+        " FROM speeches WHERE kind IN ('speech', 'question', 'answer')",
+        (COLLECTIVE_ROLES, COLLECTIVE_ROLES),
     ).fetchone()
     assert row is not None
-    total, resolved, unresolved, names, presiding = (int(value) for value in row)
+    total, resolved, unresolved, names, presiding, collective = (int(value) for value in row)
     return Check(
         name="speakers_resolved",
         passed=True,
@@ -117,6 +129,125 @@ def speakers_resolved(conn: Connection[Any]) -> Check:
             "unresolved": unresolved,
             "unresolved_names": names,
             "presiding_unnamed": presiding,
+            "collective": collective,
+        },
+    )
+
+
+def division_tables_match_ballots(conn: Connection[Any]) -> Check:
+    """A division table printed in Hansard names exactly the division's ballots.
+
+    Checked name by name where the division has a ballots document: a printed name with
+    no ballot of the same value, or a ballot whose member the table does not print, is a
+    failure. Names of divisions without one are counted (matched to a member or not).
+    """
+    unmatched = conn.execute(
+        "SELECT s.code, v.number, d.value, d.name, b.value FROM division_names d"
+        " JOIN votes v ON v.id = d.vote_id JOIN parliamentary_sessions s ON s.id = v.session_id"
+        " LEFT JOIN ballots b ON b.vote_id = v.id AND b.member_id = d.member_id"
+        " WHERE v.ballots_source = 'ballots' AND d.matched IS NOT TRUE"
+        " ORDER BY s.code, v.number, d.id"
+    ).fetchall()
+    unprinted = conn.execute(
+        "SELECT s.code, v.number, b.value, m.full_name FROM ballots b"
+        " JOIN votes v ON v.id = b.vote_id JOIN parliamentary_sessions s ON s.id = v.session_id"
+        " JOIN elected_members m ON m.id = b.member_id"
+        " WHERE v.ballots_source = 'ballots'"
+        " AND EXISTS (SELECT 1 FROM division_names d WHERE d.vote_id = v.id)"
+        " AND NOT EXISTS (SELECT 1 FROM division_names d WHERE d.vote_id = v.id"
+        "  AND d.member_id = b.member_id)"
+        " ORDER BY s.code, v.number, m.full_name"
+    ).fetchall()
+    counted = conn.execute(
+        "SELECT count(DISTINCT d.vote_id), count(*),"
+        " count(*) FILTER (WHERE v.ballots_source = 'ballots' AND d.matched),"
+        " count(DISTINCT d.vote_id) FILTER (WHERE v.ballots_source = 'hansard'),"
+        " count(*) FILTER (WHERE v.ballots_source IS DISTINCT FROM 'ballots'"
+        "  AND d.member_id IS NULL)"
+        " FROM division_names d JOIN votes v ON v.id = d.vote_id"
+    ).fetchone()
+    tables, names, matched, from_tables, unnamed = (int(x) for x in counted or (0,) * 5)
+    examples = [
+        f"{code} No. {number}: printed {value} {name!r}, "
+        + (f"but the ballot is {ballot}" if ballot else "and no ballot is theirs")
+        for code, number, value, name, ballot in unmatched[:EXAMPLES]
+    ]
+    examples += [
+        f"{code} No. {number}: ballot {value} of {name} is not printed"
+        for code, number, value, name in unprinted[: max(0, EXAMPLES - len(examples))]
+    ]
+    return Check(
+        name="division_tables_match_ballots",
+        passed=not unmatched and not unprinted,
+        failures=len(unmatched) + len(unprinted),
+        examples=examples,
+        info={
+            "division_tables": tables,
+            "names_printed": names,
+            "names_matching_ballots": matched,
+            "divisions_with_ballots_from_tables": from_tables,
+            # No ballots document yet and no member found for the printed surname.
+            "names_without_member": unnamed,
+        },
+    )
+
+
+def ballots_pending(conn: Connection[Any]) -> Check:
+    """Divisions known (with their official totals) whose ballots have not arrived yet.
+
+    Informational: a division exists as soon as a source names it, and the ballots
+    source fetches the missing ballots at its next runs.
+    """
+    rows = conn.execute(
+        "SELECT s.code, v.number, b.number FROM votes v"
+        " JOIN parliamentary_sessions s ON s.id = v.session_id"
+        " LEFT JOIN bills b ON b.id = v.bill_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM ballots x WHERE x.vote_id = v.id)"
+        " ORDER BY v.date DESC, v.number DESC"
+    ).fetchall()
+    named = sum(1 for row in rows if row[2] is not None)
+    return Check(
+        name="ballots_pending",
+        passed=True,
+        informational=True,
+        info={
+            "divisions_without_ballots": len(rows),
+            "of_which_named_by_a_bill": named,
+            "newest": [
+                f"{code} No. {number}" + (f" ({bill})" if bill else "")
+                for code, number, bill in rows[:EXAMPLES]
+            ],
+        },
+    )
+
+
+def bill_status_matches_stages(conn: Connection[Any]) -> Check:
+    """The source's status words name the latest stage a bill reached (informational).
+
+    The displayed status follows the latest stage; where LEGISinfo's status text names
+    another stage, both are kept and the bill is listed here.
+    """
+    rows = conn.execute(
+        "SELECT s.code, b.number, b.status_en, b.latest_stage, b.latest_stage_name_en,"
+        " b.latest_stage_chamber FROM bills b JOIN parliamentary_sessions s"
+        " ON s.id = b.session_id WHERE b.latest_stage IS NOT NULL AND b.status_en IS NOT NULL"
+        " ORDER BY s.code, b.number_prefix, b.number_int, b.number"
+    ).fetchall()
+    differing = []
+    for code, number, status, stage, name, chamber in rows:
+        said = bill_stage_from(None, status)
+        if said is not BillStage.OTHER and said.value != stage:
+            differing.append(
+                f"{code} {number}: status {status!r}, latest stage {name!r} ({chamber})"
+            )
+    return Check(
+        name="bill_status_matches_stages",
+        passed=True,
+        informational=True,
+        info={
+            "bills_with_stages": len(rows),
+            "status_names_another_stage": len(differing),
+            "examples": differing[:EXAMPLES],
         },
     )
 
@@ -135,19 +266,11 @@ def members_have_terms(conn: Connection[Any]) -> Check:
     )
 
 
-CHECKS: dict[str, tuple[Callable[[Connection[Any]], Check], ...]] = {
-    "members": (members_have_terms,),
-    "bills": (),
-    "bill": (bill_divisions_exist,),
-    "votes": (ballots_match_totals, bill_divisions_exist),
-    "ballots": (ballots_match_totals, members_have_terms),
-    "hansard": (speakers_resolved,),
-}
-
-
-def run_checks(conn: Connection[Any], source: str) -> list[Check]:
-    """The checks that matter after a run of `source`."""
-    return [check(conn) for check in CHECKS.get(source, ())]
+def run_checks(
+    conn: Connection[Any], checks: Sequence[Callable[[Connection[Any]], Check]]
+) -> list[Check]:
+    """The checks that matter after a run of a source (its `Source.checks`)."""
+    return [check(conn) for check in checks]
 
 
 def summary(checks: list[Check]) -> dict[str, Any]:

@@ -3,30 +3,13 @@ name or riding that ignores accents, case, dashes and apostrophes."""
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from functools import lru_cache
 
-# General elections: a term starting on or after one of these days belongs to that Parliament.
-GENERAL_ELECTIONS: tuple[tuple[int, dt.date], ...] = (
-    (38, dt.date(2004, 6, 28)),
-    (39, dt.date(2006, 1, 23)),
-    (40, dt.date(2008, 10, 14)),
-    (41, dt.date(2011, 5, 2)),
-    (42, dt.date(2015, 10, 19)),
-    (43, dt.date(2019, 10, 21)),
-    (44, dt.date(2021, 9, 20)),
-    (45, dt.date(2025, 4, 28)),
-)
+from openpolicy.parliaments import GENERAL_ELECTIONS, parliament_on
 
-
-def parliament_on(day: dt.date) -> int | None:
-    """The Parliament a seat won on `day` belongs to (by-elections included)."""
-    found = None
-    for number, elected in GENERAL_ELECTIONS:
-        if day >= elected:
-            found = number
-    return found
+# The calendar of the House lives in openpolicy.parliaments; importers reach it here.
+__all__ = ["GENERAL_ELECTIONS", "name_key", "parliament_on"]
 
 
 @lru_cache(maxsize=65536)

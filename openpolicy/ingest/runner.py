@@ -32,18 +32,11 @@ from openpolicy.config import Settings
 from openpolicy.dataversion import bump_data_version
 from openpolicy.ingest import documents as docs
 from openpolicy.ingest import fidelity
-from openpolicy.ingest.bills import import_bills
 from openpolicy.ingest.bulk import Counts
 from openpolicy.ingest.context import ImportContext, IngestCheckError
-from openpolicy.ingest.debates import SpeakerStats, import_sitting, search_vectors
-from openpolicy.ingest.members import import_members
-from openpolicy.ingest.plans import Unit, plan
-from openpolicy.ingest.votes import import_ballots, import_votes
-from openpolicy.records import Ballot, Bill, Debate, Member, Speech, Vote
-from openpolicy.sources import hansard as hansard_source
-from openpolicy.sources import registry
-from openpolicy.sources import votes as votes_source
-from openpolicy.sources.division import DivisionFacts, division_facts
+from openpolicy.ingest.debates import SpeakerStats
+from openpolicy.ingest.registry import source as source_named
+from openpolicy.ingest.source import Parsed, Source, Unit
 from openpolicy.sources.errors import SourceFormatError
 from openpolicy.sources.http import FetchError, FetchResult, PoliteClient
 
@@ -95,48 +88,19 @@ class Prepared:
     unit: Unit
     kind: Literal["parsed", "skipped", "absent", "failed"]
     documents: list[docs.Document] = field(default_factory=list)
-    payload: Any = None
-    record_count: int = 0
+    parsed: Parsed | None = None
     error: str | None = None
     seen_urls: list[str] = field(default_factory=list)
+
+    @property
+    def record_count(self) -> int:
+        return self.parsed.records if self.parsed is not None else 0
 
 
 def parse_unit(source: str, documents: Sequence[docs.Document]) -> tuple[Any, int]:
     """Pure: the unit's records (shaped for its importer) and how many there are."""
-    primary = documents[0]
-    if source == "votes":
-        english = [
-            r for r in registry.parse("votes", primary.body, primary.url) if isinstance(r, Vote)
-        ]
-        french: list[Vote] = []
-        for extra in documents[1:]:
-            french += [
-                r for r in registry.parse("votes", extra.body, extra.url) if isinstance(r, Vote)
-            ]
-        records = list(votes_source.pair_vote_lists(english, french)) if french else english
-        return records, len(records)
-    if source == "ballots":
-        ballots = [
-            r for r in registry.parse("ballots", primary.body, primary.url) if isinstance(r, Ballot)
-        ]
-        facts = division_facts(primary.body, primary.url)
-        if facts is None:  # parse_ballots refuses empty lists, so this is belt and braces
-            raise SourceFormatError(primary.url, "no ballots in the document")
-        return (ballots, facts), len(ballots)
-    if source == "hansard":
-        english_records = list(hansard_source.parse_hansard(primary.body, primary.url))
-        if len(documents) > 1:
-            extra = documents[1]
-            paired = hansard_source.pair_editions(
-                english_records, list(hansard_source.parse_hansard(extra.body, extra.url))
-            )
-            debate, speeches = paired.debate, list(paired.speeches)
-        else:
-            debate = next(r for r in english_records if isinstance(r, Debate))
-            speeches = [r for r in english_records if isinstance(r, Speech)]
-        return (debate, speeches), 1 + len(speeches)
-    parsed = list(registry.parse(source, primary.body, primary.url))
-    return parsed, len(parsed)
+    parsed = source_named(source).parse(documents)
+    return parsed.payload, parsed.records
 
 
 class _Preparer:
@@ -144,11 +108,13 @@ class _Preparer:
 
     def __init__(
         self,
+        source: Source,
         database: URL | str,
         fetcher: Fetcher,
         previous: dict[str, docs.PreviousImport],
         force: bool,
     ) -> None:
+        self.source = source
         self.database = database
         self.fetcher = fetcher
         self.previous = previous
@@ -195,28 +161,37 @@ class _Preparer:
 
     def _prepare(self, unit: Unit) -> Prepared:
         fetched: list[tuple[str, FetchResult]] = []
+        missing: FetchError | None = None
         for position, url in enumerate(unit.urls):
             previous = None if self.force else self.previous.get(url)
             try:
                 result = self.fetcher.fetch(url, previous)
             except FetchError as exc:
-                if exc.status == 404 and (position > 0 or unit.probe):
-                    if position == 0:
-                        return Prepared(unit, "absent")
-                    continue  # an optional edition not published (yet)
+                if exc.status == 404 and (position > 0 or unit.probe or unit.optional):
+                    # An edition not published (yet). Without the primary one, another
+                    # edition alone is imported (a French sitting before its English).
+                    missing = missing or exc
+                    continue
                 raise
             fetched.append((url, result))
+        if not fetched:
+            if unit.probe:
+                return Prepared(unit, "absent")
+            assert missing is not None
+            raise missing
+        version = self.source.version
         unchanged = all(
-            (result.not_modified or result.sha256 == self.previous[url].sha256)
+            url in self.previous
+            and self.previous[url].parser_version == version
+            and (result.not_modified or result.sha256 == self.previous[url].sha256)
             for url, result in fetched
-            if url in self.previous
-        ) and all(url in self.previous for url, _ in fetched)
-        primary_previous = self.previous.get(unit.primary)
-        if unchanged and not self.force and primary_previous is not None:
+        )
+        first_previous = self.previous.get(fetched[0][0])
+        if unchanged and not self.force and first_previous is not None:
             return Prepared(
                 unit,
                 "skipped",
-                record_count=primary_previous.record_count,
+                parsed=Parsed(None, first_previous.record_count),
                 seen_urls=[url for url, _ in fetched],
             )
         documents = []
@@ -238,35 +213,22 @@ class _Preparer:
                         result.status,
                     )
                 )
-        payload, record_count = parse_unit(unit.source, documents)
-        if unit.source == "hansard":
-            debate, speeches = payload
-            payload = (debate, speeches, search_vectors(self._reader(), speeches))
-        return Prepared(unit, "parsed", documents, payload, record_count)
+        parsed = self.source.parse(documents)
+        if self.source.prepare is not None:
+            parsed = self.source.prepare(self._reader(), parsed)
+        return Prepared(unit, "parsed", documents, parsed)
 
 
 # --- importing a unit (main thread, one transaction) ------------------------------------------
 
 
 def import_unit(
-    ctx: ImportContext, source: str, prepared: Prepared, document_id: int
+    ctx: ImportContext, source: str | Source, prepared: Prepared, document_id: int
 ) -> tuple[Counts, SpeakerStats | None]:
     """Write a parsed unit's records. The caller owns the transaction."""
-    payload = prepared.payload
-    if source == "members":
-        return import_members(ctx, [r for r in payload if isinstance(r, Member)], document_id), None
-    if source in ("bills", "bill"):
-        return import_bills(ctx, [r for r in payload if isinstance(r, Bill)], document_id), None
-    if source == "votes":
-        return import_votes(ctx, payload, document_id), None
-    if source == "ballots":
-        ballots, facts = payload
-        assert isinstance(facts, DivisionFacts)
-        return import_ballots(ctx, ballots, document_id, facts, prepared.unit.primary), None
-    if source == "hansard":
-        debate, speeches, vectors = payload
-        return import_sitting(ctx, debate, speeches, document_id, vectors)
-    raise registry.UnknownSourceError(source)
+    found = source if isinstance(source, Source) else source_named(source)
+    assert prepared.parsed is not None
+    return found.write(ctx, prepared.parsed, document_id, prepared.unit)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -375,15 +337,19 @@ def _finish(conn: psycopg.Connection[Any], source_id: int, report: RunReport) ->
             ),
         )
         conn.execute(
+            # A run with nothing to fetch (every division already has its ballots) keeps
+            # the counts of the last run that read documents: they say what is held.
             "UPDATE data_sources SET status = %s,"
             " last_success_at = CASE WHEN %s THEN now() ELSE last_success_at END,"
             " last_updated_at = CASE WHEN %s THEN now() ELSE last_updated_at END,"
-            " last_error = %s, counts = %s, fidelity = %s, updated_at = now() WHERE id = %s",
+            " last_error = %s, counts = CASE WHEN %s AND counts <> '{}'::jsonb THEN counts"
+            " ELSE %s END, fidelity = %s, updated_at = now() WHERE id = %s",
             (
                 report.source_status,
                 report.status == "succeeded",
                 changed,
                 error,
+                report.units == 0,
                 orjson.dumps(
                     {
                         **counts.as_dict(),
@@ -396,10 +362,6 @@ def _finish(conn: psycopg.Connection[Any], source_id: int, report: RunReport) ->
                 source_id,
             ),
         )
-
-
-def _source_url(source: str, settings: Settings) -> str:
-    return settings.parl_base_url if source in ("bills", "bill") else settings.ourcommons_base_url
 
 
 Progress = Callable[[int, int], None]
@@ -416,18 +378,17 @@ def run_source(
     progress: Progress | None = None,
 ) -> RunReport:
     """Run `source` once. Returns `status="busy"` if it is already running elsewhere."""
-    if source not in registry.SOURCE_NAMES:
-        raise registry.UnknownSourceError(source)
+    found = source_named(source)
     started = time.monotonic()
     conn = connect(database)
     try:
         with source_lock(conn, source) as acquired:
             if not acquired:
                 return RunReport(source, "busy")
-            source_id, run_id = _start(conn, source, _source_url(source, settings))
+            source_id, run_id = _start(conn, source, found.base_url(settings))
             report = RunReport(source, "succeeded", run_id)
             try:
-                _run(conn, database, settings, source, report, fetcher, units, force, progress)
+                _run(conn, database, settings, found, report, fetcher, units, force, progress)
             except BaseException as exc:
                 report.status = "failed"
                 report.errors.append(f"run stopped: {type(exc).__name__}: {exc}")
@@ -448,29 +409,27 @@ def _run(
     conn: psycopg.Connection[Any],
     database: URL | str,
     settings: Settings,
-    source: str,
+    source: Source,
     report: RunReport,
     fetcher: Fetcher | None,
     units: list[Unit] | None,
     force: bool,
     progress: Progress | None,
 ) -> None:
-    planned = units if units is not None else plan(source, conn, settings)
+    planned = units if units is not None else source.plan(conn, settings)
     report.units = len(planned)
     previous = docs.previous_imports(conn, (url for unit in planned for url in unit.urls))
     client = None
     if fetcher is None:
         client = PoliteClient.from_settings(settings)
         fetcher = HttpFetcher(client)
-    preparer = _Preparer(database, fetcher, previous, force)
+    preparer = _Preparer(source, database, fetcher, previous, force)
     ctx = ImportContext(conn)
     seen: list[str] = []
     succeeded = failed = 0
     try:
-        # Hansard preparation waits on PostgreSQL (search vectors): two helpers keep both
-        # cores busy. Elsewhere a second parser would only fight the writer for the GIL.
-        helpers = 2 if source == "hansard" else 1
-        with ThreadPoolExecutor(helpers, thread_name_prefix=f"ingest-{source}") as pool:
+        helpers = source.helpers
+        with ThreadPoolExecutor(helpers, thread_name_prefix=f"ingest-{source.name}") as pool:
             window: list[Future[Prepared]] = []
             queue = iter(planned)
             for unit in queue:
@@ -494,9 +453,18 @@ def _run(
         if client is not None:
             client.close()
     docs.touch(conn, seen)
+    if source.finish is not None and succeeded:
+        try:
+            with conn.transaction():
+                moved = source.finish(ctx)
+            report.notes["relinked"] = moved
+        except psycopg.Error as exc:
+            ctx.forget()
+            report.errors.append(f"relinking after the run failed: {exc}")
+            failed += 1
     report.notes.update(ctx.notes)
     with conn.transaction():
-        report.checks = fidelity.run_checks(conn, source)
+        report.checks = fidelity.run_checks(conn, source.checks)
     if failed and not succeeded:
         report.status = "failed"
     elif failed:
@@ -504,7 +472,7 @@ def _run(
 
 
 def _apply(
-    ctx: ImportContext, source: str, prepared: Prepared, report: RunReport, seen: list[str]
+    ctx: ImportContext, source: Source, prepared: Prepared, report: RunReport, seen: list[str]
 ) -> Literal["ok", "failed", "none"]:
     """Import one prepared unit in its own transaction; record what happened."""
     if prepared.kind == "absent":
@@ -518,15 +486,17 @@ def _apply(
     if prepared.kind == "failed":
         report.counts.failed += 1
         report.errors.append(prepared.error or prepared.unit.primary)
-        log.warning("ingest %s: %s", source, prepared.error)
+        log.warning("ingest %s: %s", source.name, prepared.error)
         return "failed"
     try:
         with ctx.conn.transaction():
             with ctx.cursor() as cursor:
-                ids = [docs.archive(cursor, source, document) for document in prepared.documents]
+                ids = [
+                    docs.archive(cursor, source.name, document) for document in prepared.documents
+                ]
             counts, speakers = import_unit(ctx, source, prepared, ids[0])
             with ctx.cursor() as cursor:
-                docs.mark_imported(cursor, ids, prepared.record_count)
+                docs.mark_imported(cursor, ids, prepared.record_count, source.version)
             if counts.inserted or counts.updated:
                 # Response caches and ETags key on this; it moves when the data does.
                 bump_data_version(ctx.conn)
@@ -537,11 +507,9 @@ def _apply(
             message = f"{prepared.unit.primary}: database refused the document: {message}"
         report.counts.failed += 1
         report.errors.append(message)
-        log.warning("ingest %s: %s", source, message)
+        log.warning("ingest %s: %s", source.name, message)
         return "failed"
     report.counts.add(counts)
     if speakers is not None:
-        for name in ("resolved", "unresolved", "ambiguous", "presiding_unnamed"):
-            setattr(report.speakers, name, getattr(report.speakers, name) + getattr(speakers, name))
-        report.speakers.unresolved_names.update(speakers.unresolved_names)
+        report.speakers.add(speakers)
     return "ok"

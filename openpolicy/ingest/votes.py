@@ -1,6 +1,7 @@
 """Recorded divisions (`votes`) and every member's ballot (`ballots`).
 
-The divisions list carries the official yea/nay/paired totals. A division whose ballots
+The divisions list carries the official yea/nay/paired totals (so do a bill's LEGISinfo
+detail and the sitting's printed division table, `ingest.divisions`). A division whose ballots
 arrive first (or whose list was never captured, like 43-2 No. 69 in the sample) is created
 from the ballots feed with `totals_derived` set: its totals are the ballots' own counts
 until a divisions list says otherwise. Ballots of a division with official totals must add
@@ -17,12 +18,23 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from psycopg import Connection
+
+from openpolicy.config import Settings
+from openpolicy.ingest import fidelity
 from openpolicy.ingest.bulk import Counts, copy_rows, temp_table, upsert
 from openpolicy.ingest.context import ImportContext, IngestCheckError
+from openpolicy.ingest.divisions import settle_division
+from openpolicy.ingest.documents import Document
 from openpolicy.ingest.members import Person, write_inferred_terms
+from openpolicy.ingest.names import name_key
+from openpolicy.ingest.source import Parsed, Source, Unit, Written, parse_each
 from openpolicy.records import Ballot, Vote
-from openpolicy.sources.division import DivisionFacts
-from openpolicy.vocab import BallotValue
+from openpolicy.sources.division import DivisionFacts, division_facts
+from openpolicy.sources.errors import SourceFormatError
+from openpolicy.sources.registry import FORMATS, ballots_url, votes_url
+from openpolicy.sources.votes import pair_vote_lists
+from openpolicy.vocab import BallotValue, Language
 
 _VOTE_COLUMNS = (
     "session_id",
@@ -158,6 +170,14 @@ def import_ballots(
         )
     rows = _ballot_rows(ctx, records, facts, document_id)
     counts = Counts()
+    replaced = ctx.conn.execute(
+        "UPDATE votes SET ballots_source = 'ballots' WHERE id = %s"
+        " AND ballots_source IS DISTINCT FROM 'ballots' RETURNING ballots_source",
+        (vote_id,),
+    ).fetchone()
+    if replaced is not None:
+        # Ballots read from the printed table give way to the ballots document's.
+        ctx.conn.execute("DELETE FROM ballots WHERE vote_id = %s", (vote_id,))
     with ctx.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM ballots WHERE vote_id = %s)", (vote_id,))
         existing = cursor.fetchone()
@@ -169,6 +189,7 @@ def import_ballots(
                 ((vote_id, *row, document_id) for row in rows),
             )
             counts.inserted = len(rows)
+            settle_division(ctx, vote_id, facts.decided_at.date())
             return counts
         temp_table(cursor, "ballots_in", "member_id int, party_id int, value text")
         copy_rows(cursor, "ballots_in", ("member_id", "party_id", "value"), rows)
@@ -187,9 +208,14 @@ def import_ballots(
             (vote_id,),
         )
         ctx.notes["ballots_deleted"] = ctx.notes.get("ballots_deleted", 0) + cursor.rowcount
+    settle_division(ctx, vote_id, facts.decided_at.date())
     counts.inserted, counts.updated = inserted, updated
     counts.unchanged = len(rows) - inserted - updated
     return counts
+
+
+def ballot_name_key(ballot: Ballot) -> str:
+    return name_key(f"{ballot.first_name} {ballot.last_name}")
 
 
 def _ballot_rows(
@@ -204,11 +230,17 @@ def _ballot_rows(
     for ballot in records:
         province = ballot.province.value
         person: Person | None = index.resolve(
-            ballot.person_id, ballot.first_name, ballot.last_name, ballot.constituency, province
+            ballot.person_id,
+            ballot.first_name,
+            ballot.last_name,
+            ballot.constituency,
+            province,
+            day,
         )
         if (
             person is None
             or (ballot.person_id is not None and person.person_id is None)
+            or ballot_name_key(ballot) not in person.name_keys()
             or index.has_unlinked_namesake(person)
         ):
             person, _ = index.ensure_member(
@@ -221,6 +253,7 @@ def _ballot_rows(
                 province=province,
                 document_id=document_id,
                 authoritative=False,
+                day=day,
             )
         if person.id in seen:
             raise IngestCheckError(
@@ -229,7 +262,7 @@ def _ballot_rows(
             )
         seen[person.id] = ballot
         party_id = ctx.party_id(ballot.caucus)
-        index.note_seat_on(
+        moved = index.note_seat_on(
             person,
             constituency_id=ctx.constituency_id(ballot.constituency, province),
             riding=ballot.constituency,
@@ -238,8 +271,96 @@ def _ballot_rows(
             day=day,
             pending=pending,
         )
+        if moved and person.person_id is not None:
+            index.absorb_duplicates(ctx, person, document_id)
         if party_id is None:  # the feed did not say: the member's party on that day
             party_id = next((t.party_id for t in person.terms if t.covers(day)), None)
         rows.append((person.id, party_id, ballot.value.value))
     write_inferred_terms(ctx, pending, document_id)
     return rows
+
+
+# --- the sources -----------------------------------------------------------------------------
+
+
+def plan_votes(conn: Connection[Any], settings: Settings) -> list[Unit]:
+    """The divisions list of each session, English and French together (one unit)."""
+    base = settings.ourcommons_base_url
+    return [
+        Unit(
+            "votes",
+            (votes_url(session, Language.EN, base), votes_url(session, Language.FR, base)),
+        )
+        for session in dict.fromkeys(settings.ingest_sessions)
+    ]
+
+
+def plan_ballots(conn: Connection[Any], settings: Settings) -> list[Unit]:
+    """Divisions without ballots, or whose ballots disagree with the official totals.
+
+    Ballots read from a printed division table count as missing: the ballots document
+    replaces them. Newest first, at most `ingest_ballots_per_run`.
+    """
+    rows = conn.execute(
+        "SELECT s.code, v.number FROM votes v JOIN parliamentary_sessions s"
+        " ON s.id = v.session_id"
+        " LEFT JOIN (SELECT vote_id, count(*) FILTER (WHERE value = 'yea') y,"
+        "  count(*) FILTER (WHERE value = 'nay') n, count(*) FILTER (WHERE value = 'paired') p"
+        "  FROM ballots GROUP BY vote_id) b ON b.vote_id = v.id"
+        " WHERE s.code = ANY(%s) AND (b.vote_id IS NULL"
+        "  OR v.ballots_source IS DISTINCT FROM 'ballots'"
+        "  OR (NOT v.totals_derived AND (v.yeas, v.nays, v.paired) <> (b.y, b.n, b.p)))"
+        " ORDER BY v.date DESC, v.number DESC LIMIT %s",
+        (list(dict.fromkeys(settings.ingest_sessions)), settings.ingest_ballots_per_run),
+    ).fetchall()
+    base = settings.ourcommons_base_url
+    return [Unit("ballots", (ballots_url(code, number, base),)) for code, number in rows]
+
+
+def _parse_votes(documents: Sequence[Document]) -> Parsed:
+    """The English list, with the French subjects when the French list came too."""
+    primary, others = documents[0], documents[1:]
+    english = [r for r in parse_each(FORMATS["votes"], [primary]) if isinstance(r, Vote)]
+    french = [r for r in parse_each(FORMATS["votes"], others) if isinstance(r, Vote)]
+    records = list(pair_vote_lists(english, french)) if french else english
+    return Parsed(records, len(records))
+
+
+def _parse_ballots(documents: Sequence[Document]) -> Parsed:
+    primary = documents[0]
+    records = [r for r in parse_each(FORMATS["ballots"], [primary]) if isinstance(r, Ballot)]
+    facts = division_facts(primary.body, primary.url)
+    if facts is None:  # parse_ballots refuses empty lists, so this is belt and braces
+        raise SourceFormatError(primary.url, "no ballots in the document")
+    return Parsed((records, facts), len(records))
+
+
+def _write_votes(ctx: ImportContext, parsed: Parsed, document_id: int, unit: Unit) -> Written:
+    return import_votes(ctx, parsed.payload, document_id), None
+
+
+def _write_ballots(ctx: ImportContext, parsed: Parsed, document_id: int, unit: Unit) -> Written:
+    records, facts = parsed.payload
+    return import_ballots(ctx, records, document_id, facts, unit.primary), None
+
+
+VOTES = Source(
+    FORMATS["votes"],
+    plan=plan_votes,
+    parse=_parse_votes,
+    write=_write_votes,
+    checks=(fidelity.ballots_match_totals, fidelity.bill_divisions_exist, fidelity.ballots_pending),
+    held="SELECT count(*) FROM votes",
+)
+BALLOTS = Source(
+    FORMATS["ballots"],
+    plan=plan_ballots,
+    parse=_parse_ballots,
+    write=_write_ballots,
+    checks=(
+        fidelity.ballots_match_totals,
+        fidelity.members_have_terms,
+        fidelity.division_tables_match_ballots,
+    ),
+    held="SELECT count(*) FROM ballots",
+)

@@ -16,6 +16,12 @@ from typing import Any
 import psycopg
 
 from openpolicy.ops.pg import OpsError, PgTarget, connect
+from openpolicy.parliaments import DISSOLUTIONS
+
+# The Parliaments' dissolutions as an SQL VALUES list: the last day an open term can run.
+_DISSOLUTIONS = "VALUES " + ", ".join(
+    f"({number}, DATE '{day.isoformat()}')" for number, day in sorted(DISSOLUTIONS.items())
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,34 @@ WHERE EXISTS (SELECT 1 FROM member_terms t1 JOIN member_terms t2
               WHERE t1.member_id = m1.id AND t2.member_id = m2.id)""",
     ),
     Check(
+        "one_seat_two_members",
+        "two members holding one seat on one day (a term without an end lasts at most to its "
+        "Parliament's dissolution)",
+        f"""SELECT 'members ' || t1.member_id || ' and ' || t2.member_id AS item,
+       c.name_en AS seat, greatest(t1.start_date, t2.start_date) AS from_day
+FROM member_terms t1
+JOIN member_terms t2
+  ON t2.constituency_id = t1.constituency_id AND t1.member_id < t2.member_id
+ AND t2.parliament = t1.parliament
+JOIN constituencies c ON c.id = t1.constituency_id
+LEFT JOIN ({_DISSOLUTIONS}) AS d(parliament, day) ON d.parliament = t1.parliament
+WHERE daterange(t1.start_date, coalesce(t1.end_date, d.day), '[]')
+   && daterange(t2.start_date, coalesce(t2.end_date, d.day), '[]')""",
+    ),
+    Check(
+        "member_without_person_id",
+        "members without a PersonId although a source gave one (a members list, a ballots "
+        "document, a bill's sponsor)",
+        """SELECT 'member ' || m.id AS item, m.full_name
+FROM elected_members m
+WHERE m.person_id IS NULL
+  AND (EXISTS (SELECT 1 FROM member_terms t WHERE t.member_id = m.id AND t.person_id IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM ballots b JOIN votes v ON v.id = b.vote_id
+               WHERE b.member_id = m.id AND v.ballots_source = 'ballots')
+    OR EXISTS (SELECT 1 FROM bills b
+               WHERE b.sponsor_member_id = m.id AND b.sponsor_person_id IS NOT NULL))""",
+    ),
+    Check(
         "possible_duplicate_members",
         "same name, different seats, and one row without a PersonId (the same person moving "
         "ridings, or namesakes)",
@@ -139,14 +173,15 @@ JOIN member_terms t2
     Check(
         "unclosed_past_terms",
         "terms of an earlier Parliament left open while the member sits in a later one "
-        "(the source gave no end date)",
-        """SELECT 'member ' || t1.member_id AS item, t1.id AS term, t1.parliament,
+        "(the source gave no end date, and that Parliament's dissolution is not on record)",
+        f"""SELECT 'member ' || t1.member_id AS item, t1.id AS term, t1.parliament,
        t2.id AS later_term, t2.parliament AS later_parliament
 FROM member_terms t1
 JOIN member_terms t2
   ON t2.member_id = t1.member_id AND t1.id <> t2.id
  AND t2.parliament > t1.parliament
-WHERE t1.end_date IS NULL""",
+WHERE t1.end_date IS NULL
+  AND t1.parliament NOT IN (SELECT parliament FROM ({_DISSOLUTIONS}) AS d(parliament, day))""",
         severity="warning",
     ),
     Check(
@@ -189,12 +224,27 @@ FROM debates d
 WHERE NOT EXISTS (SELECT 1 FROM speeches s WHERE s.debate_id = d.id)""",
     ),
     Check(
+        "division_tables_without_division",
+        "division tables printed in a sitting but linked to no division",
+        """SELECT 'speech ' || s.id AS item, s.debate_id, s.sequence
+FROM speeches s
+WHERE s.kind = 'division' AND s.vote_id IS NULL""",
+    ),
+    Check(
+        "division_names_elsewhere",
+        "names of a division table filed under another division than the table's",
+        """SELECT 'division_name ' || d.id AS item, d.vote_id, s.vote_id AS table_vote_id
+FROM division_names d JOIN speeches s ON s.id = d.speech_id
+WHERE d.vote_id IS DISTINCT FROM s.vote_id""",
+    ),
+    Check(
         "missing_search_vectors",
         "speeches or bills with text but no stored search vector (search would miss them)",
         """SELECT 'speech ' || s.id AS item
 FROM speeches s
-WHERE (s.text_en IS NOT NULL AND s.search_en IS NULL)
-   OR (s.text_fr IS NOT NULL AND s.search_fr IS NULL)
+WHERE s.kind <> 'division'
+  AND ((s.text_en IS NOT NULL AND s.search_en IS NULL)
+    OR (s.text_fr IS NOT NULL AND s.search_fr IS NULL))
 UNION ALL
 SELECT 'bill ' || b.id
 FROM bills b

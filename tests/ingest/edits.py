@@ -49,3 +49,63 @@ def ballots_with_one_yea_flipped() -> bytes:
         b"<IsVoteYea>false</IsVoteYea><IsVoteNay>true</IsVoteNay>",
         1,
     )
+
+
+MEMBERS_44 = FIXTURES / "ourcommons/members-44.xml"
+
+
+def members_list(
+    *,
+    since: str | None = None,
+    renamed: dict[tuple[str, str], tuple[str, str]] | None = None,
+    only: set[str] | None = None,
+) -> bytes:
+    """The real 44th-Parliament list (no PersonIds), with every term starting `since`
+    (as a list of another Parliament would print it), some members printed under another
+    name (`renamed[(first, last)] = (first, last)`), and only the entries whose last
+    name is in `only` when given."""
+    body = MEMBERS_44.read_bytes().decode()
+    if only is not None:
+        head, _, rest = body.partition("<MemberOfParliament>")
+        entries = ["<MemberOfParliament>" + e for e in rest.split("<MemberOfParliament>")]
+        kept = [
+            e.replace("</ArrayOfMemberOfParliament>", "")
+            for e in entries
+            if re.search(r"<PersonOfficialLastName>([^<]*)<", e).group(1) in only  # type: ignore[union-attr]
+        ]
+        body = head + "".join(kept) + "</ArrayOfMemberOfParliament>"
+    if since is not None:
+        body = re.sub(
+            r"<FromDateTime>[^<]*</FromDateTime>",
+            f"<FromDateTime>{since}T00:00:00</FromDateTime>",
+            body,
+        )
+    for (first, last), (new_first, new_last) in (renamed or {}).items():
+        old = (
+            f"<PersonOfficialFirstName>{first}</PersonOfficialFirstName>"
+            f"<PersonOfficialLastName>{last}</PersonOfficialLastName>"
+        )
+        assert old in body, (first, last)
+        body = body.replace(
+            old,
+            f"<PersonOfficialFirstName>{new_first}</PersonOfficialFirstName>"
+            f"<PersonOfficialLastName>{new_last}</PersonOfficialLastName>",
+        )
+    return body.encode()
+
+
+def ballots_renamed(renamed: dict[tuple[str, str], tuple[str, str]]) -> bytes:
+    """Division 43-2 No. 69 with some voters printed under another name (PersonIds kept)."""
+    body = BALLOTS_69.read_bytes().decode()
+    for (first, last), (new_first, new_last) in renamed.items():
+        old = (
+            f"<PersonOfficialFirstName>{first}</PersonOfficialFirstName>"
+            f"<PersonOfficialLastName>{last}</PersonOfficialLastName>"
+        )
+        assert old in body, (first, last)
+        body = body.replace(
+            old,
+            f"<PersonOfficialFirstName>{new_first}</PersonOfficialFirstName>"
+            f"<PersonOfficialLastName>{new_last}</PersonOfficialLastName>",
+        )
+    return body.encode()

@@ -127,13 +127,19 @@ def test_live_plan_pairs_editions_and_probes_for_new_sittings(
     hansard = run_source(ingest_db, settings, "hansard")
     # Sittings 1 and 3 are not published (404): absent, not failed. Sitting 2: EN + FR.
     assert hansard.status == "succeeded" and hansard.absent == 2
-    assert hansard.counts.inserted == 1 + 42
-    # Both vectors are PostgreSQL's own to_tsvector of the stored text.
-    assert query(
+    # The debate, its 42 interventions, 12 turns printed inside them, 24 notes.
+    assert hansard.counts.inserted == 1 + 42 + 12 + 24
+    # Both vectors are PostgreSQL's own to_tsvector of the stored text, where no-break
+    # spaces, no-break hyphens and typographic apostrophes are plain (the stored text
+    # keeps them: "14 h 30" with U+00A0 in French).
+    plain = r"translate({}, E'\u00a0\u202f\u2009\u2007\u2011\u2010\u2019', '    --' || chr(39))"
+    [(rows, french, same_vectors, no_break)] = query(
         "SELECT count(*), count(text_fr), count(*) FILTER (WHERE"
-        " search_en = to_tsvector('english', text_en)"
-        " AND search_fr = to_tsvector('french', text_fr)) FROM speeches"
-    ) == [(42, 42, 42)]
+        f" search_en = to_tsvector('english', {plain.format('text_en')})"
+        f" AND search_fr = to_tsvector('french', {plain.format('text_fr')})),"
+        r" count(*) FILTER (WHERE strpos(text_fr, E'\u00a0') > 0) FROM speeches"
+    )
+    assert (rows, french, same_vectors) == (78, 78, 78) and no_break > 0
     # The next plan probes past sitting 2, and asks for the sittings divisions name.
     assert [r.status for r in parliament.seen("/Content/House/421/Debates/003/HAN003-E.XML")] == [
         404

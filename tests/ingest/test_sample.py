@@ -37,9 +37,15 @@ def test_loading_the_sample(ingest_db: URL, query: Query) -> None:
     assert not database_is_empty(ingest_db)
     assert all(r.status == "succeeded" for r in reports.values())
     assert reports["members"].counts.inserted == 343 + 337
+    # One member per PersonId: 460 people in the two lists, 2 found again by their ballot
+    # (Jasraj Singh Hallan in his old seat, Pierre Poilievre in Carleton), 54 voters known
+    # only from their ballot, and Poilievre's second row merged away.
+    assert query(
+        "SELECT count(*), count(person_id), count(DISTINCT person_id) FROM elected_members"
+    ) == [(513, 490, 490)]
     assert reports["ballots"].counts.inserted == 330
-    # 4 sittings: 42 (EN + FR paired) + 216 + 479 + 321 interventions.
-    assert reports["hansard"].counts.inserted == 4 + 42 + 216 + 479 + 321
+    # 4 sittings and their items, one row each (a written question is two: question, answer).
+    assert reports["hansard"].counts.inserted == 4 + 78 + 231 + (560 + 29) + 369
 
     # A real division with its 330 ballots, each with the voter's party that day.
     assert query(
@@ -70,15 +76,71 @@ def test_loading_the_sample(ingest_db: URL, query: Query) -> None:
         " ON e.bill_id = b.id JOIN parliamentary_sessions s ON s.id = b.session_id"
         " WHERE s.code = '45-1' AND b.number = 'C-2' GROUP BY 1"
     ) == [("Strong Borders Act", 8)]
-    # Divisions: the 880 of the 42-1 list, plus 43-2 No. 69 from its ballots.
-    assert query("SELECT count(*), count(*) FILTER (WHERE totals_derived) FROM votes") == [(881, 1)]
-
-    # Hansard in both languages where both editions were captured (42-1 No. 2).
+    # Divisions: the 880 of the 42-1 list, 43-2 No. 69 from its ballots, the 13 of 44-1
+    # that C-11 and C-291 name (with their official totals, ballots pending), and five
+    # printed in the sittings (44-1 Nos. 332-333, 41-2 Nos. 140-142).
     assert query(
-        "SELECT s.code, d.number, count(sp.text_en), count(sp.text_fr) FROM debates d"
-        " JOIN parliamentary_sessions s ON s.id = d.session_id"
-        " JOIN speeches sp ON sp.debate_id = d.id GROUP BY 1, 2 ORDER BY 1, 2"
-    ) == [("41-2", 86, 479, 0), ("42-1", 2, 42, 42), ("44-1", 5, 216, 0), ("44-1", 200, 321, 0)]
+        "SELECT count(*), count(*) FILTER (WHERE totals_derived),"
+        " count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM ballots b WHERE b.vote_id = v.id))"
+        " FROM votes v"
+    ) == [(880 + 1 + 13 + 5, 1, 880 + 13 + 5)]
+    # Sessions carry their dates; bills their messages between the chambers and the
+    # latest stage, with its chamber, beside the source's status words.
+    assert query(
+        "SELECT code, start_date::text, end_date::text FROM parliamentary_sessions ORDER BY 1"
+    ) == [
+        ("41-2", "2013-10-16", "2015-08-02"),
+        ("42-1", "2015-12-03", "2019-09-11"),
+        ("43-2", "2020-09-23", "2021-08-15"),
+        ("44-1", "2021-11-22", "2025-01-06"),
+        ("45-1", "2025-05-26", None),
+    ]
+    assert query(
+        "SELECT s.code, b.number, b.status_en, b.latest_stage_name_en, b.latest_stage_chamber,"
+        " (SELECT count(*) FROM bill_messages m WHERE m.bill_id = b.id)"
+        " FROM bills b JOIN parliamentary_sessions s ON s.id = b.session_id"
+        " WHERE (s.code, b.number) IN (('42-1', 'C-69'), ('44-1', 'C-11')) ORDER BY 1"
+    ) == [
+        ("42-1", "C-69", "Introduction and First Reading", "Introduction and First Reading",
+         "senate", 0),
+        ("44-1", "C-11", "Royal assent received", "Royal assent", "royal_assent", 12),
+    ]  # fmt: skip
+    # The latest event with its time and offset: 2023-04-27 14:00 in Ottawa, not midnight.
+    assert query(
+        "SELECT to_char(latest_activity_at AT TIME ZONE 'America/Toronto', 'YYYY-MM-DD HH24:MI')"
+        " FROM bills b JOIN parliamentary_sessions s ON s.id = b.session_id"
+        " WHERE s.code = '44-1' AND b.number = 'C-11'"
+    ) == [("2023-04-27 14:00",)]
+    # Sponsors are linked whichever came first: C-291's sponsor is Mel Arnold (89294).
+    assert query(
+        "SELECT m.person_id FROM bills b JOIN elected_members m ON m.id = b.sponsor_member_id"
+        " JOIN parliamentary_sessions s ON s.id = b.session_id"
+        " WHERE s.code = '44-1' AND b.number = 'C-291'"
+    ) == [(89294,)]
+    # Every source passes its own checks: nothing degraded on a fresh install.
+    assert query("SELECT name FROM data_sources WHERE status <> 'ok'") == []
+
+    # Hansard in both languages where both editions were captured (42-1 No. 2). Every
+    # item of each sitting: its interventions, the turns printed inside them (a bold
+    # label), notes, written questions with their answers, division tables.
+    assert query(
+        "SELECT s.code, d.number, sp.kind, count(*), count(sp.text_en), count(sp.text_fr)"
+        " FROM debates d JOIN parliamentary_sessions s ON s.id = d.session_id"
+        " JOIN speeches sp ON sp.debate_id = d.id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    ) == [
+        ("41-2", 86, "answer", 29, 29, 0),
+        ("41-2", 86, "division", 3, 3, 0),
+        ("41-2", 86, "note", 22, 22, 0),
+        ("41-2", 86, "question", 29, 29, 0),
+        ("41-2", 86, "speech", 479 + 27, 479 + 27, 0),
+        ("42-1", 2, "note", 24, 24, 24),
+        ("42-1", 2, "speech", 42 + 12, 42 + 12, 42 + 12),
+        ("44-1", 5, "note", 8, 8, 0),
+        ("44-1", 5, "speech", 216 + 7, 216 + 7, 0),
+        ("44-1", 200, "division", 2, 2, 0),
+        ("44-1", 200, "note", 25, 25, 0),
+        ("44-1", 200, "speech", 321 + 21, 321 + 21, 0),
+    ]
     # Speakers: Kevin Lamoureux (Winnipeg North) is linked in 44-1 No. 5; nobody is linked in
     # the 41-2 sitting of 2014, which no captured members list or division covers.
     assert query(
@@ -98,7 +160,12 @@ def test_loading_the_sample(ingest_db: URL, query: Query) -> None:
         " WHERE d.date < '2015-01-01'"
     ) == [(0,)]
     speakers = reports["hansard"].speakers
-    assert speakers.resolved + speakers.unresolved + speakers.presiding_unnamed == 1058
+    assert (
+        speakers.resolved + speakers.unresolved + speakers.presiding_unnamed + speakers.collective
+        # 41-2 No. 86: 506 speeches, 29 questions, 6 answers signed by a minister (23 are
+        # returns tabled without a name); then 42-1 No. 2, 44-1 Nos. 5 and 200.
+        == (506 + 29 + 6) + 54 + 223 + 342
+    )
 
     # Loading again changes nothing and says so.
     again = load_sample(ingest_db, settings)

@@ -57,6 +57,24 @@ def test_consistent_data_passes(ops_env: OpsEnv) -> None:
         ),
         ("UPDATE speeches SET search_en = NULL", "missing_search_vectors"),
         (
+            # A second member in Ottawa Centre while Yasir Naqvi holds it (open term).
+            "INSERT INTO elected_members (id, first_name, last_name, full_name)"
+            " VALUES (4, 'Jane', 'Doe', 'Jane Doe');"
+            " INSERT INTO member_terms (member_id, constituency_id, party_id, parliament,"
+            " start_date) VALUES (4, 1, 2, 45, DATE '2025-09-01')",
+            "one_seat_two_members",
+        ),
+        (
+            "UPDATE member_terms SET person_id = 1001 WHERE member_id = 1;"
+            " UPDATE elected_members SET person_id = NULL WHERE id = 1",
+            "member_without_person_id",
+        ),
+        (
+            "INSERT INTO speeches (debate_id, sequence, kind, text_en)"
+            " VALUES (1, 3, 'division', 'YEAS')",
+            "division_tables_without_division",
+        ),
+        (
             "SET session_replication_role = replica; DELETE FROM votes;"
             " SET session_replication_role = DEFAULT",
             "orphan_ballots",
