@@ -150,7 +150,9 @@ def generate(conn: psycopg.Connection[Any], speeches: int, seed: int = 20261127)
     ]
     paragraphs_en = [p for s in speeches_en for p in (s.text_en or ()) if len(p) > 40]
     paragraphs_fr = [p for s in speeches_fr for p in (s.text_fr or ()) if len(p) > 40]
-    headings = sorted({(s.subject_en or "") for s in speeches_en if s.subject_en})
+    headings = sorted(
+        {s.heading_en.subject for s in speeches_en if s.heading_en and s.heading_en.subject}
+    )
     note(
         f"samples: {len(members)} member rows, {len(legacy_bills)} bills, "
         f"{len(legacy_votes)} divisions, {len(paragraphs_en)} EN / {len(paragraphs_fr)} FR "

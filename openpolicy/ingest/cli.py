@@ -181,7 +181,8 @@ def ingest_file(
 
     One transaction per document (the English and French editions of a sitting together,
     whatever the files are called); a file imported before with the same bytes is skipped.
-    Exit status as `ingest run`; 2 for a path that cannot be read or an unknown source.
+    Exit status as `ingest run` (75 while the source is paused); 2 for a path that cannot be
+    read or an unknown source.
     """
     from openpolicy.ingest.files import FileInputError, import_files, read
     from openpolicy.ingest.plans import SOURCE_ORDER
@@ -194,6 +195,7 @@ def ingest_file(
     except FileInputError as exc:
         error(str(exc))
         raise typer.Exit(2) from None
+    _refuse_if_paused([name])
     settings = current_settings()
     with _progress() as progress:
         task = progress.add_task(name, total=None)

@@ -92,7 +92,10 @@ async def _load(conn: ReadConnection, version: int) -> Divisions:
         Division,
         "SELECT v.date, v.id, ps.code AS session, v.number, v.subject_en, v.subject_fr,"
         " v.result, v.bill_number, v.session_id FROM votes v"
-        " JOIN parliamentary_sessions ps ON ps.id = v.session_id ORDER BY v.date, v.id",
+        " JOIN parliamentary_sessions ps ON ps.id = v.session_id"
+        # Ballots pending: whether a member voted is not known yet.
+        " WHERE EXISTS (SELECT 1 FROM ballots b WHERE b.vote_id = v.id)"
+        " ORDER BY v.date, v.id",
     )
     majority = {
         (r.vote_id, r.party_id): "yea" if r.yeas > r.nays else "nay" if r.nays > r.yeas else None

@@ -5,8 +5,8 @@ From the fixtures: four sittings — 41-2 no. 86 (2014-05-14, 479 interventions)
 (2023-05-18, 321). In 44-1 no. 5, 11 interventions say "softwood lumber": Mary Ng 5 times
 (4 labelled Lib., 1 unlabelled), CPC 3, BQ 2, NDP 1; 6 of the 11 never say "minister(s)".
 42-1 no. 2 has one intervention on the École polytechnique in each language; its headings
-start "Opening of Parliament" (no intervention), "Oaths of Office", "Speech from the
-Throne" / "Les serments d'office", "Le discours du Trône".
+start "Opening of Parliament", "Oaths of Office", "Speech from the Throne" /
+"Ouverture de la législature", "Les serments d'office", "Le discours du Trône".
 """
 
 from __future__ import annotations
@@ -40,15 +40,18 @@ def test_debate_list_and_filters(client: httpx.Client) -> None:
 def test_debate_detail_in_both_languages(client: httpx.Client, redis: RedisServer) -> None:
     english = ok(client.get("/api/v1/debates/42-1/2"))["data"]
     assert english["date"] == "2015-12-04"
-    assert len(english["speeches"]) == 42
-    # "Opening of Parliament" has no intervention, so the contents start at the oaths.
-    assert [c["heading"] for c in english["contents"]][:2] == [
+    # Every item: 42 interventions, 12 turns printed inside them, 24 notes.
+    assert english["speech_count"] == 78
+    # The Speaker's report opens the sitting under "Opening of Parliament".
+    assert [c["heading"] for c in english["contents"]][:3] == [
+        "Opening of Parliament",
         "Oaths of Office",
         "Speech from the Throne",
     ]
     french = ok(client.get("/api/v1/debates/42-1/2?lang=fr"))["data"]
     assert french["lang"] == "fr"
-    assert [c["heading"] for c in french["contents"]][:2] == [
+    assert [c["heading"] for c in french["contents"]][:3] == [
+        "Ouverture de la législature",
         "Les serments d'office",
         "Le discours du Trône",
     ]
@@ -60,12 +63,13 @@ def test_debate_detail_in_both_languages(client: httpx.Client, redis: RedisServe
 def test_a_long_sitting_comes_a_page_of_speeches_at_a_time(
     client: httpx.Client, redis: RedisServer
 ) -> None:
-    """41-2 no. 86 has 479 interventions: every one comes once, in order, `limit` at a time,
-    following `pagination.next`, each page with the whole table of contents."""
+    """41-2 no. 86 has 589 items (479 interventions, the turns inside them, written
+    questions and answers, notes, division tables): every one comes once, in order,
+    `limit` at a time, following `pagination.next`, each page with the whole contents."""
     first = fresh_get(client, redis, "/api/v1/debates/41-2/86?limit=200")
     assert queries(first) == 3  # the sitting, its contents and a page: one round trip
     body = ok(first)
-    assert body["data"]["speech_count"] == 479
+    assert body["data"]["speech_count"] == 589
     contents = body["data"]["contents"]
     sequences: list[int] = []
     pages = 0
@@ -80,7 +84,7 @@ def test_a_long_sitting_comes_a_page_of_speeches_at_a_time(
         assert "limit=200" in following
         body = ok(client.get(following))
     assert pages == 3
-    assert len(sequences) == 479 and sequences == sorted(set(sequences))
+    assert len(sequences) == 589 and sequences == sorted(set(sequences))
     default = ok(client.get("/api/v1/debates/41-2/86"))
     assert len(default["data"]["speeches"]) == 50
     assert default["pagination"]["limit"] == 50

@@ -178,8 +178,8 @@ def test_voting_record_csv(client: httpx.Client) -> None:
 
 
 # The voting record written the plain way, in SQL, as the test's own oracle: every division
-# held during one of the member's terms, with their ballot, the party of the ballot (or of
-# the term), that party's majority, and the three-valued dissent.
+# held during one of the member's terms whose ballots are published, with their ballot, the
+# party of the ballot (or of the term), that party's majority, and the three-valued dissent.
 RECORD_ORACLE = """
     WITH terms AS (
         SELECT start_date, coalesce(end_date, '9999-12-31'::date) AS end_date, party_id, id
@@ -199,7 +199,9 @@ RECORD_ORACLE = """
     LEFT JOIN parties p ON p.id = coalesce(b.party_id, t.party_id)
     LEFT JOIN vote_party_totals pt
            ON pt.vote_id = v.id AND pt.party_id = coalesce(b.party_id, t.party_id, 0)
-    WHERE %(session)s::int IS NULL OR v.session_id = %(session)s
+    WHERE (%(session)s::int IS NULL OR v.session_id = %(session)s)
+      -- a division whose ballots are pending is in no one's record yet
+      AND EXISTS (SELECT 1 FROM ballots x WHERE x.vote_id = v.id)
     ORDER BY v.date DESC, v.id DESC
 """
 

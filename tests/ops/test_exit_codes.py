@@ -25,6 +25,7 @@ from openpolicy.config import get_settings
 from tests.ops.conftest import OpsEnv, run_openpolicy
 
 OK, FAILED, BAD_INPUT, NOT_FOUND, UNREACHABLE = 0, 1, 2, 3, 4
+SITTING = str(Path(__file__).parents[1] / "fixtures" / "hansard" / "HAN005-E-441.xml")
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,11 @@ CASES: dict[str, list[Case]] = {
         case("ingest", "run", "members", code=UNREACHABLE),
         case("ingest", "run", "senate", code=BAD_INPUT, world="local"),
     ],
+    "ingest file": [
+        case("ingest", "file", "hansard", SITTING, code=UNREACHABLE),
+        case("ingest", "file", "senate", SITTING, code=BAD_INPUT, world="local"),
+        case("ingest", "file", "hansard", "missing.xml", code=BAD_INPUT, world="local"),
+    ],
     "ingest sample": [case("ingest", "sample", code=UNREACHABLE)],
     "ingest status": [case("ingest", "status", code=UNREACHABLE)],
     "keys create": [
@@ -161,6 +167,11 @@ CASES: dict[str, list[Case]] = {
     "settings": [
         case("settings", code=OK, world="local"),
         case("settings", code=BAD_INPUT, world="local", OPENPOLICY_DB_POOL_SIZE="many"),
+    ],
+    "sources coverage": [
+        case("sources", "coverage", "hansard", SITTING, code=OK, world="local"),
+        case("sources", "coverage", "votes", SITTING, code=BAD_INPUT, world="local"),
+        case("sources", "coverage", "hansard", "missing.xml", code=BAD_INPUT, world="local"),
     ],
     "sources fetch": [
         case("sources", "fetch", "senate", code=BAD_INPUT, world="local"),

@@ -169,17 +169,18 @@ def test_bill_with_royal_assent_shows_both_chambers(http: httpx.Client) -> None:
 
 
 def test_sitting_page_in_both_languages_keeps_the_same_anchors(http: httpx.Client) -> None:
-    # HAN002-E/F-421.xml: 42-1 No. 002, Friday, December 4, 2015; 42 interventions with the
-    # same ids in both editions; the 6th is Dominic LeBlanc's "Mr. Speaker, there have been
-    # discussions…" / "Monsieur le Président, il y a eu consultations…".
+    # HAN002-E/F-421.xml: 42-1 No. 002, Friday, December 4, 2015; 78 items (42
+    # interventions, 12 turns printed inside them, 24 notes) with the same ids in both
+    # editions; the 15th is Dominic LeBlanc's "Mr. Speaker, there have been discussions…" /
+    # "Monsieur le Président, il y a eu consultations…".
     english = doc(http.get("/debates/42-1/2"))
     french = doc(http.get("/fr/debates/42-1/2"))
     en_ids = english.xpath("//article[@class='speech']/@id")
-    assert len(en_ids) == 42 and en_ids == french.xpath("//article[@class='speech']/@id")
+    assert len(en_ids) == 78 and en_ids == french.xpath("//article[@class='speech']/@id")
     assert "December 4, 2015" in english.findtext(".//h1")
     assert "4 décembre 2015" in french.findtext(".//h1")
-    sixth_en = english.xpath("//article[@id='s-6']")[0].text_content()
-    sixth_fr = french.xpath("//article[@id='s-6']")[0].text_content()
+    sixth_en = english.xpath("//article[@id='s-15']")[0].text_content()
+    sixth_fr = french.xpath("//article[@id='s-15']")[0].text_content()
     assert "Mr. Speaker, there have been discussions among the parties" in sixth_en
     assert "Monsieur le Président, il y a eu consultations entre les partis" in sixth_fr
     toc_fr = french.xpath("//nav[contains(@class, 'toc')]//a/text()")
@@ -198,15 +199,16 @@ def test_sitting_without_french_edition_falls_back_to_marked_english(http: httpx
 
 
 def test_long_sitting_is_split_into_parts_that_link_each_speech(http: httpx.Client) -> None:
-    # HAN086-E-412.xml: 479 interventions → parts of 100 speeches: 1-100, …, 401-479.
+    # HAN086-E-412.xml: 589 items (479 interventions, the turns inside them, written
+    # questions and answers, notes, division tables) → parts of 100: 1-100, …, 501-589.
     first = doc(http.get("/debates/41-2/86"))
     assert len(first.xpath("//article[@class='speech']")) == 100
     parts = first.xpath("//nav[contains(@class, 'pagination')]//a/@href")
-    assert parts == [f"/debates/41-2/86?part={n}" for n in range(2, 6)]
-    last = doc(http.get("/debates/41-2/86?part=5"))
+    assert parts == [f"/debates/41-2/86?part={n}" for n in range(2, 7)]
+    last = doc(http.get("/debates/41-2/86?part=6"))
     ids = last.xpath("//article[@class='speech']/@id")
-    assert ids[0] == "s-401" and len(ids) == 79
-    assert http.get("/debates/41-2/86?part=6").status_code == 404
+    assert ids[0] == "s-501" and len(ids) == 89
+    assert http.get("/debates/41-2/86?part=7").status_code == 404
     speech = doc(http.get("/debates/41-2/86/250"))
     assert speech.xpath("//a[@href='/debates/41-2/86?part=3#s-250']")
     toc = first.xpath("//nav[contains(@class, 'toc')]//a/@href")
@@ -275,7 +277,8 @@ def test_search_highlights_and_filters(http: httpx.Client) -> None:
 def test_home_page_shows_latest_activity_and_freshness(http: httpx.Client) -> None:
     page = doc(http.get("/"))
     votes = page.xpath("//section[h2[@id='latest-votes']]//li/a/text()")
-    assert "Division No. 69" in votes[0]  # 2021-03-10: newer than every 42-1 division
+    # 44-1 No. 333, printed in the sitting of 2023-05-18: the newest division.
+    assert "Division No. 333" in votes[0]
     assert page.xpath("//section[h2[@id='active-bills']]//a[contains(@href, '/bills/45-1/C-2')]")
     sittings = page.xpath("//section[h2[@id='latest-sittings']]//time/@datetime")
     assert sittings[0] == "2023-05-18"  # HAN200-E-441.xml, the newest sitting
@@ -318,7 +321,8 @@ def test_feeds_are_valid_atom(http: httpx.Client, member_id: int, lang: str) -> 
     first = votes.find(f"{ATOM}entry")
     assert first is not None
     assert first.findtext(f"{ATOM}summary") == (
-        "Adoptée : 305 pour, 25 contre" if lang == "fr" else "Agreed to: 305 yeas, 25 nays"
+        # 44-1 No. 333 (2023-05-18), its printed totals.
+        "Adoptée : 207 pour, 113 contre" if lang == "fr" else "Agreed to: 207 yeas, 113 nays"
     )
 
 
