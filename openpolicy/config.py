@@ -337,6 +337,82 @@ class Settings(BaseSettings):
         default=None, description="URL that receives notices as a JSON POST (chat, paging)."
     )
 
+    # --- Alerts (openpolicy/alerts: follow a member, a bill, a division or a search) ----------
+    alerts_from: str | None = Field(
+        default=None,
+        description="From address of alert e-mails (unset: OPENPOLICY_SMTP_FROM). E-mail "
+        "alerts also need OPENPOLICY_SMTP_HOST and OPENPOLICY_SECRET_KEY (it signs the links).",
+    )
+    alerts_match_after_ingest: bool = Field(
+        default=True,
+        description="Match new and changed rows against subscriptions at the end of each "
+        "ingest run (else only the worker's minute tick does).",
+    )
+    alerts_max_item_age_days: int = Field(
+        default=30,
+        ge=0,
+        description="Facts (speeches, ballots, stages…) dated more than this many days before "
+        "they are matched are not sent: a backfill of past sessions floods nobody.",
+    )
+    alerts_digest_schedule: str = Field(
+        default="0 11 * * *",
+        description="Cron schedule (UTC) of the daily digest e-mails (worker); 11:00 UTC is "
+        "7:00 in Ottawa in summer.",
+    )
+    alerts_confirm_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="How long a sign-up waits for its confirmation before it and its "
+        "address are deleted.",
+    )
+    alerts_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts of one e-mail or webhook delivery before it fails."
+    )
+    alerts_retry_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Delay before the first retry of a failed delivery; doubles each attempt "
+        "(at most 6 hours), with jitter.",
+    )
+    alerts_webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Connect and read timeout of one webhook delivery."
+    )
+    alerts_webhook_disable_after: int = Field(
+        default=10,
+        ge=1,
+        description="Consecutive failed attempts after which a webhook subscription is "
+        "disabled (its owner re-enables it through the API).",
+    )
+    alerts_webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on private, loopback and link-local networks "
+        "(closed deployments and tests only: otherwise any API key could probe them).",
+    )
+    alerts_webhook_require_https: bool = Field(
+        default=True, description="Refuse webhook URLs that are not https://."
+    )
+    alerts_webhooks_per_key: int = Field(
+        default=100, ge=1, description="Most webhook subscriptions one API key's service may hold."
+    )
+    alerts_signups_per_address_per_day: int = Field(
+        default=5,
+        ge=1,
+        description="Confirmation e-mails one address may be sent per day (beyond it sign-ups "
+        "are dropped silently, so the form never tells who is subscribed).",
+    )
+    alerts_signups_per_ip_per_hour: int = Field(
+        default=20, ge=1, description="Sign-ups one client address may submit per hour."
+    )
+    alerts_max_follows_per_address: int = Field(
+        default=100, ge=1, description="Most alerts (confirmed or pending) one address may hold."
+    )
+    alerts_keep_days: int = Field(
+        default=365,
+        ge=1,
+        description="Days matched items and deliveries are kept (they stop an item from "
+        "being sent twice).",
+    )
+
     @field_validator("notification_channels", "smtp_to", mode="before")
     @classmethod
     def _ops_comma_list(cls, value: Any) -> Any:

@@ -23,6 +23,7 @@ import procrastinate
 from procrastinate import PsycopgConnector, RetryStrategy
 from sqlalchemy.engine import URL
 
+from openpolicy.alerts.queue import QUEUE as ALERTS_QUEUE
 from openpolicy.config import Settings
 from openpolicy.db import conninfo
 from openpolicy.ingest.pause import holding
@@ -87,6 +88,9 @@ def build_app(settings: Settings, database: URL) -> procrastinate.App:
     async def retry_stalled_jobs(timestamp: int) -> int:
         return await requeue_stalled(app, settings)
 
+    from openpolicy.alerts.jobs import register_tasks
+
+    register_tasks(app, settings, database)  # the alerts' deliveries, tick and digests
     return app
 
 
@@ -124,7 +128,7 @@ async def run_worker_async(
     async with app.open_async():
         await requeue_stalled(app, settings)
         await app.run_worker_async(
-            queues=[QUEUE],
+            queues=[QUEUE, ALERTS_QUEUE],
             name="openpolicy-worker",
             concurrency=settings.worker_concurrency,
             wait=wait,

@@ -28,6 +28,7 @@ import psycopg
 from sqlalchemy.engine import URL
 
 from openpolicy import db
+from openpolicy.alerts.matching import after_ingest
 from openpolicy.config import Settings
 from openpolicy.dataversion import bump_data_version
 from openpolicy.ingest import documents as docs
@@ -400,6 +401,7 @@ def run_source(
             report.seconds = time.monotonic() - started
             _finish(conn, source_id, report)
             log.info("ingest %s: %s %s", source, report.status, report.counts.as_dict())
+            after_ingest(database, settings)  # alerts: match what this run changed
             return report
     finally:
         conn.close()

@@ -20,9 +20,12 @@ from babel.messages.pofile import read_po, write_po
 from openpolicy.web.i18n import BABEL_LOCALES, DOMAIN, LANGUAGES, LOCALE_DIR, Lang
 
 WEB_DIR = Path(__file__).parent
+# The alerts' e-mails speak with the site's words: their strings live in the same catalogue.
+ALERTS_DIR = WEB_DIR.parent / "alerts"
 METHOD_MAP = [
     ("templates/**.html", "jinja2.ext:babel_extract"),
     ("templates/**.xml", "jinja2.ext:babel_extract"),
+    ("templates/**.txt", "jinja2.ext:babel_extract"),
     ("**.py", "python"),
 ]
 # `translate(lang, "…")` (openpolicy.web.i18n) takes its message second.
@@ -30,6 +33,7 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "translate": (2,), "say": (1,)}  # say: web/frag
 OPTIONS_MAP = {
     "templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"},
     "templates/**.xml": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"},
+    "templates/**.txt": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"},
 }
 
 
@@ -44,10 +48,17 @@ def mo_path(lang: Lang) -> Path:
 def extract() -> Catalog:
     """Every UI string the templates and web modules use, with where it is used."""
     catalog = Catalog(project="OpenPolicy", domain=DOMAIN)
-    for filename, lineno, message, comments, context in extract_from_dir(
-        WEB_DIR, method_map=METHOD_MAP, options_map=OPTIONS_MAP, keywords=KEYWORDS
-    ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for directory, prefix in ((WEB_DIR, ""), (ALERTS_DIR, "../alerts/")):
+        for filename, lineno, message, comments, context in extract_from_dir(
+            directory, method_map=METHOD_MAP, options_map=OPTIONS_MAP, keywords=KEYWORDS
+        ):
+            catalog.add(
+                message,
+                None,
+                [(prefix + filename, lineno)],
+                auto_comments=comments,
+                context=context,
+            )
     return catalog
 
 

@@ -47,7 +47,7 @@ def test_one_periodic_job_per_source_from_settings(ingest_db: URL) -> None:
     app = build_app(settings, ingest_db)
     periodic = app.periodic_registry.periodic_tasks
     by_id = {periodic_id: task for (_, periodic_id), task in periodic.items()}
-    assert set(by_id) == {*SOURCE_ORDER, "retry-stalled"}
+    assert set(by_id) == {*SOURCE_ORDER, "retry-stalled", "alerts-tick", "alerts-digest"}
     assert by_id["hansard"].cron == "*/10 * * * *"
     assert by_id["members"].cron == settings.ingest_schedule_members
     assert by_id["ballots"].configure_kwargs["lock"] == "ingest:ballots"
