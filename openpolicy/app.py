@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openpolicy import __version__
+from openpolicy.alerts import metrics as alerts_metrics
 from openpolicy.api import install_api, start_api, stop_api
 from openpolicy.cache import redis_client
 from openpolicy.config import Settings, get_settings
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     scraper_metrics.install()  # source freshness and fidelity, read from the database
+    alerts_metrics.install()  # alerts sent and queue age, read from the database
     app.add_middleware(HeadAsGet)  # inside the gate and the metrics, which see HEAD
     install_api(app, settings)  # /api/v1 and its gate, inside the metrics middleware
     app.add_middleware(HttpMetricsMiddleware)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 # name → ("module:attribute" of its typer.Typer, one line for `openpolicy --help`).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
+    "alerts": ("openpolicy.alerts.cli:app", "Alerts: subscriptions, queues, sending."),
     "backup": (
         "openpolicy.ops.backup_cli:backup_app",
         "Backups: dumps, object storage, restores, point-in-time recovery.",

@@ -41,6 +41,10 @@ CONTRACT_METRICS = frozenset(
         "backup_last_success_timestamp",
         "fidelity_check_failures",
         "cache_requests_total",
+        "alerts_sent_total",
+        "alerts_queue_age_seconds",
+        "alerts_queue_depth",
+        "alerts_subscriptions",
         "up",
     }
 )

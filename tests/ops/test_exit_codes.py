@@ -45,6 +45,14 @@ def case(*args: str, code: int, world: str = "down", **env: str) -> Case:
 
 
 CASES: dict[str, list[Case]] = {
+    "alerts send-pending": [
+        case("alerts", "send-pending", code=UNREACHABLE),
+        case("alerts", "send-pending", "--digests", code=OK, world="live"),
+    ],
+    "alerts status": [
+        case("alerts", "status", code=UNREACHABLE),
+        case("alerts", "status", "--format", "json", code=OK, world="live"),
+    ],
     "backup base": [case("backup", "base", code=UNREACHABLE)],
     "backup create": [case("backup", "create", code=UNREACHABLE)],
     "backup download": [case("backup", "download", "latest", code=BAD_INPUT, world="local")],
