@@ -10,6 +10,6 @@
   the worker's tasks;
 * `metrics`, `status`, `cli`: what operators see.
 
-The tables are declared by migrations/versions/0007_alerts.py (the migrations are the
+The tables are declared by migrations/versions/0010_alerts.py (the migrations are the
 schema; docs/alerts.md explains the flow).
 """

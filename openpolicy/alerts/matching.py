@@ -1,6 +1,6 @@
 """Set-based matching: the new and changed rows against every subscription, in PostgreSQL.
 
-Triggers (migration 0007) append the ids of new and changed speeches, ballots, divisions,
+Triggers (migration 0010) append the ids of new and changed speeches, ballots, divisions,
 bills and stages to `alert_changes`. `match_changes` takes all of them in one transaction
 and runs one INSERT … SELECT per kind of item into a temporary table: the changed rows
 joined with the active subscriptions that follow them. Saved searches are stored tsqueries:

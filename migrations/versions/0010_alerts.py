@@ -1,7 +1,7 @@
 """alerts: subscriptions (e-mail and webhook), saved searches, matched items, deliveries
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-28 09:00:00
 
 Statement triggers on speeches, ballots, votes, bills and bill_events append the ids of new
@@ -38,8 +38,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
