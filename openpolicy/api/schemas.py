@@ -143,7 +143,27 @@ class BillStageItem(Schema):
     name_en: str | None = F("Stage as LEGISinfo names it.", "First reading")
     name_fr: str | None = F("Stage name, French.", "Première lecture")
     date: dt.date | None = F("Day it happened; null when not reached.", "2025-06-03")
+    at: dt.datetime | None = F(
+        "Time it happened, with Ottawa's offset of the day, when LEGISinfo gives one.",
+        "2023-06-22T12:00:00-04:00",
+    )
     outcome: str | None = F("completed, in_progress, not_reached…", "completed")
+
+
+class LatestStageRef(Schema):
+    stage: str | None = F("Latest stage reached (codes as in `stages`).", "third_reading")
+    chamber: str | None = F("house, senate or royal_assent.", "house")
+    name_en: str | None = F("Stage as LEGISinfo names it.", "Third reading")
+    name_fr: str | None = F("Stage name, French.", "Troisième lecture")
+
+
+class BillMessage(Schema):
+    sequence: int | None = F("Order of the message.", 1)
+    chamber: str | None = F("Chamber that acted: house or senate.", "senate")
+    name_en: str | None = F("As LEGISinfo names it.", "Message sent to the House of Commons")
+    name_fr: str | None = F("Name, French.")
+    at: dt.datetime | None = F("When, with Ottawa's offset of the day.")
+    sitting: int | None = F("That chamber's sitting number.", 96)
 
 
 class DivisionRef(Schema):
@@ -156,6 +176,9 @@ class DivisionRef(Schema):
     yeas: int | None = F("Yeas.", 170)
     nays: int | None = F("Nays.", 150)
     paired: int | None = F("Paired.", 0)
+    ballots_status: str | None = F(
+        "recorded, printed or pending (official totals only; see /votes).", "pending"
+    )
 
 
 class DebateRef(Schema):
@@ -180,15 +203,25 @@ class BillDetail(Schema):
     short_title_fr: str | None = F("Short title, French.")
     type: str | None = F("Bill type.", "government")
     chamber: str | None = F("Originating chamber.", "house")
-    status_en: str | None = F("Status, English.")
-    status_fr: str | None = F("Status, French.")
+    status_en: str | None = F("Status as LEGISinfo words it, English (the source's text).")
+    status_fr: str | None = F("Status as LEGISinfo words it, French.")
+    latest_stage: LatestStageRef | None = F(
+        "The latest stage reached, which the displayed status follows; where the source's "
+        "status text names another stage, both are kept (the fidelity check "
+        "bill_status_matches_stages lists it)."
+    )
     sponsor: Sponsor | None = F("Sponsor.")
     introduced: dt.date | None = F("First reading.")
     royal_assent: dt.date | None = F("Royal assent.")
-    latest_activity_at: dt.datetime | None = F("Latest activity.")
+    latest_activity_at: dt.datetime | None = F(
+        "Latest activity, with Ottawa's offset of the day.", "2023-06-22T12:00:00-04:00"
+    )
     text_url: str | None = F("Official text.")
     updated_at: dt.datetime | None = F("When OpenPolicy last changed it.")
     stages: list[BillStageItem] = Field(description="Every stage, in order, with dates.")
+    messages: list[BillMessage] = Field(
+        description="Messages between the chambers about the bill, in order."
+    )
     divisions: list[DivisionRef] = Field(description="Recorded divisions held on the bill.")
     debates: list[DebateRef] = Field(description="Sittings of its session whose speeches name it.")
 
@@ -209,6 +242,13 @@ class VoteItem(Schema):
     document_type: str | None = F("Kind of business as the source names it.", "Supply")
     bill_number: str | None = F("Bill voted on, if any.", "C-7")
     sitting: int | None = F("Sitting number.", 69)
+    ballots_status: str | None = F(
+        "Where its ballots come from: recorded (the division's ballots document), printed "
+        "(the names printed in the sitting's division table, while there is no ballots "
+        "document) or pending (known by its official totals only, e.g. named by a bill; "
+        "the ballots arrive with their document).",
+        "recorded",
+    )
     party_breakdown: list[PartyBreakdown] | None = F(
         "With `include=party_breakdown`: yea/nay/paired per party."
     )
@@ -344,24 +384,60 @@ class DebateItem(Schema):
     source_url_fr: str | None = F("Official Hansard XML, French.")
 
 
+class ContentsSubheading(Schema):
+    subheading: str | None = F(
+        "Sub-heading as printed: a petition's topic, a catch line.", "Canada Pension Plan"
+    )
+    sequence: int | None = F("First item under it.", 14)
+    speeches: int | None = F("Consecutive items under it.", 1)
+
+
 class ContentsItem(Schema):
-    heading: str | None = F("Heading (table of contents entry).", "Oral Questions")
-    order_of_business: str | None = F("Order of business it falls under.")
-    sequence: int | None = F("First speech under it.", 40)
-    speeches: int | None = F("Consecutive speeches under it.", 12)
+    section: str | None = F(
+        "Section: the order of business as printed (first level).", "Routine Proceedings"
+    )
+    heading: str | None = F("Heading (second level).", "Petitions")
+    order_of_business: str | None = F("Order of business code it falls under.")
+    sequence: int | None = F("First item under it.", 40)
+    speeches: int | None = F("Consecutive items under it, of every kind.", 12)
+    subheadings: list[ContentsSubheading] = Field(
+        description="Runs of items under a sub-heading within it (third level), in order."
+    )
 
 
 class DebateSpeech(Schema):
-    id: int | None = F("Speech id.")
-    sequence: int | None = F("Position in the sitting.")
+    id: int | None = F("Item id.")
+    sequence: int | None = F("Position in the sitting, across every kind of item.")
     time: str | None = F("HH:MM:SS when Hansard gives it.")
-    member_id: int | None = F("Member id when the speaker is identified.")
-    speaker_name: str | None = F("Speaker as printed.")
-    speaker_role: str | None = F("Role, e.g. The Speaker, a minister.")
+    kind: str | None = F(
+        "speech (a turn of speaking), note (procedural text), question and answer (a "
+        "written question and its answer), division (a division table as printed).",
+        "speech",
+    )
+    note_type: str | None = F("For notes: procedural, resumed, text…", "procedural")
+    member_id: int | None = F("Member id when the speaker (or asker, answerer) is identified.")
+    speaker_name: str | None = F("Speaker as printed; null for a presiding officer named by role.")
+    speaker_role: str | None = F(
+        "Role in the language asked: The Deputy Speaker, a minister; Some hon. members.",
+        "The Deputy Speaker",
+    )
+    speaker_riding: str | None = F("Riding printed with the speaker's name.")
     party: str | None = F("Party abbreviation as printed.")
-    type: str | None = F("Debate, Question, Answer, Statement, Interjection.")
-    heading: str | None = F("Heading in the requested language.")
-    text: str | None = F("Text in the requested language.")
+    type: str | None = F("Speeches: Debate, Question, Answer, Statement, Interjection.")
+    section: str | None = F("Section (order of business as printed) in the language asked.")
+    heading: str | None = F("Heading in the language asked.")
+    subheading: str | None = F("Sub-heading in the language asked: a petition's topic.")
+    text: str | None = F(
+        "Plain text in the language asked (paragraphs separated by a blank line), the "
+        "source's characters kept."
+    )
+    html: str | None = F(
+        "The same text in a small safe markup: <p>, <blockquote>, <em>, <strong>, <sup>, "
+        '<sub>; <p class="floor" data-floor="fr"> language markers and <p class="time" '
+        'data-time="10:40"> time stamps. No other tag or attribute.'
+    )
+    question_number: int | None = F("Written questions and answers: the question number.", 1356)
+    division_number: int | None = F("Division tables: the division they print.", 332)
 
 
 class DebateDetail(Schema):
@@ -373,10 +449,15 @@ class DebateDetail(Schema):
     hansard_document_id: int | None = F("Publication DocId (same for EN and FR).")
     updated_at: dt.datetime | None = F("When OpenPolicy last changed it.")
     lang: str | None = F("Language of headings and text.", "en")
-    speech_count: int | None = F("Speeches in the whole sitting.", 321)
-    contents: list[ContentsItem] = Field(description="Headings in order: a table of contents.")
+    speech_count: int | None = F("Items in the whole sitting, of every kind.", 369)
+    house_speaker: str | None = F(
+        "The Speaker of the House that day, as the sitting names them.", "Anthony Rota"
+    )
+    contents: list[ContentsItem] = Field(
+        description="Table of contents: headings in order with their section and sub-headings."
+    )
     speeches: list[DebateSpeech] = Field(
-        description="One page of speeches in order (`pagination` leads to the next)."
+        description="One page of the sitting's items in order (`pagination` leads to the next)."
     )
 
 
@@ -392,8 +473,13 @@ class SearchHit(Schema):
     sequence: int | None = F("Position in the sitting (speeches).")
     member_id: int | None = F("Speaker's member id (speeches).")
     speaker_name: str | None = F("Speaker as printed (speeches).")
+    speaker_role: str | None = F(
+        "Speaker's role (speeches): a presiding officer is named by it.", "The Deputy Speaker"
+    )
     party: str | None = F("Party (speeches: abbreviation; members: caucus).")
+    kind: str | None = F("Item kind (speeches): speech, note, question, answer.", "speech")
     heading: str | None = F("Heading (speeches).")
+    subheading: str | None = F("Sub-heading (speeches): a petition's topic.")
     snippet: str | None = F("Matching passage, matches wrapped in <mark>…</mark>.")
     rank: float | None = F("Relevance score (ts_rank_cd); null when sorted newest first.")
     title_en: str | None = F("Long title (bills).")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, LiteralString, NamedTuple, TypedDict
+from zoneinfo import ZoneInfo
 
 from openpolicy.db import ReadConnection
 from openpolicy.errors import NotFoundError
@@ -160,6 +161,19 @@ async def sponsored_bills(
     return await list_bills(conn, BillFilters(sponsor=member_id), page)
 
 
+# LEGISinfo gives times in Ottawa local time: they are served with Ottawa's offset of the
+# day (2023-06-22T12:00:00-04:00), the same instant as stored.
+OTTAWA = ZoneInfo("America/Toronto")
+
+
+def in_ottawa(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A stored time (or its ISO text from a JSON array) with Ottawa's offset of the day."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(OTTAWA)
+
+
 class Stage(TypedDict):
     sequence: int
     chamber: str | None
@@ -167,7 +181,28 @@ class Stage(TypedDict):
     name_en: str | None
     name_fr: str | None
     date: str | None  # ISO date
+    at: dt.datetime | None  # the stage's time, when the source gives one
     outcome: str | None
+
+
+class LatestStage(TypedDict):
+    """The latest stage a bill reached: what its displayed status follows."""
+
+    stage: str | None
+    chamber: str | None
+    name_en: str | None
+    name_fr: str | None
+
+
+class Message(TypedDict):
+    """A message between the chambers about a bill (or a step of considering one)."""
+
+    sequence: int
+    chamber: str | None  # the chamber that acted: house or senate
+    name_en: str
+    name_fr: str | None
+    at: dt.datetime | None
+    sitting: int | None  # that chamber's sitting number
 
 
 class BillDivision(TypedDict):
@@ -180,6 +215,7 @@ class BillDivision(TypedDict):
     yeas: int
     nays: int
     paired: int
+    ballots_status: str  # recorded, printed or pending (as on /votes)
 
 
 class BillDebate(TypedDict):
@@ -206,6 +242,7 @@ class BillDetail(TypedDict):
     chamber: str | None
     status_en: str | None
     status_fr: str | None
+    latest_stage: LatestStage | None
     sponsor: Sponsor | None
     introduced: dt.date | None
     royal_assent: dt.date | None
@@ -213,6 +250,7 @@ class BillDetail(TypedDict):
     text_url: str | None
     updated_at: dt.datetime
     stages: list[Stage]
+    messages: list[Message]
     divisions: list[BillDivision]
     debates: list[BillDebate]
 
@@ -229,6 +267,10 @@ class _DetailRow(NamedTuple):
     chamber: str | None
     status_en: str | None
     status_fr: str | None
+    latest_stage: str | None
+    latest_stage_chamber: str | None
+    latest_stage_name_en: str | None
+    latest_stage_name_fr: str | None
     sponsor_id: int | None
     sponsor_name: str | None
     introduced: dt.date | None
@@ -236,7 +278,8 @@ class _DetailRow(NamedTuple):
     latest_activity_at: dt.datetime | None
     text_url: str | None
     updated_at: dt.datetime
-    stages: list[Stage]
+    stages: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
     divisions: list[BillDivision]
     debates: list[BillDebate]
 
@@ -247,7 +290,8 @@ class _DetailRow(NamedTuple):
 _DETAIL: LiteralString = """
     SELECT ps.code AS session, b.number, b.legisinfo_id, b.title_en, b.title_fr,
            b.short_title_en, b.short_title_fr, b.bill_type AS type,
-           b.originating_chamber AS chamber, b.status_en, b.status_fr,
+           b.originating_chamber AS chamber, b.status_en, b.status_fr, b.latest_stage,
+           b.latest_stage_chamber, b.latest_stage_name_en, b.latest_stage_name_fr,
            b.sponsor_member_id AS sponsor_id,
            coalesce(m.full_name, b.sponsor_name) AS sponsor_name,
            b.introduced_date AS introduced, b.royal_assent_date AS royal_assent,
@@ -255,12 +299,20 @@ _DETAIL: LiteralString = """
            (SELECT coalesce(json_agg(json_build_object(
                        'sequence', e.sequence, 'chamber', e.chamber, 'stage', e.stage,
                        'name_en', e.stage_name_en, 'name_fr', e.stage_name_fr,
-                       'date', e.event_date, 'outcome', e.outcome) ORDER BY e.sequence), '[]')
+                       'date', e.event_date, 'at', e.event_at, 'outcome', e.outcome)
+                       ORDER BY e.sequence), '[]')
             FROM bill_events e WHERE e.bill_id = b.id) AS stages,
+           (SELECT coalesce(json_agg(json_build_object(
+                       'sequence', g.sequence, 'chamber', g.chamber, 'name_en', g.name_en,
+                       'name_fr', g.name_fr, 'at', g.sent_at, 'sitting', g.sitting_number)
+                       ORDER BY g.sequence), '[]')
+            FROM bill_messages g WHERE g.bill_id = b.id) AS messages,
            (SELECT coalesce(json_agg(json_build_object(
                        'session', vs.code, 'number', v.number, 'date', v.date,
                        'subject_en', v.subject_en, 'subject_fr', v.subject_fr,
-                       'result', v.result, 'yeas', v.yeas, 'nays', v.nays, 'paired', v.paired)
+                       'result', v.result, 'yeas', v.yeas, 'nays', v.nays, 'paired', v.paired,
+                       'ballots_status', CASE v.ballots_source WHEN 'ballots' THEN 'recorded'
+                                         WHEN 'hansard' THEN 'printed' ELSE 'pending' END)
                        ORDER BY v.date, v.number), '[]')
             FROM votes v JOIN parliamentary_sessions vs ON vs.id = v.session_id
             WHERE v.bill_id = b.id
@@ -299,15 +351,46 @@ async def bill_detail(conn: ReadConnection, session: str, number: str) -> BillDe
         "chamber": row.chamber,
         "status_en": row.status_en,
         "status_fr": row.status_fr,
+        "latest_stage": None
+        if row.latest_stage is None
+        else {
+            "stage": row.latest_stage,
+            "chamber": row.latest_stage_chamber,
+            "name_en": row.latest_stage_name_en,
+            "name_fr": row.latest_stage_name_fr,
+        },
         "sponsor": None
         if row.sponsor_id is None and row.sponsor_name is None
         else {"id": row.sponsor_id, "name": row.sponsor_name},
         "introduced": row.introduced,
         "royal_assent": row.royal_assent,
-        "latest_activity_at": row.latest_activity_at,
+        "latest_activity_at": in_ottawa(row.latest_activity_at),
         "text_url": row.text_url,
         "updated_at": row.updated_at,
-        "stages": row.stages,
+        "stages": [
+            {
+                "sequence": stage["sequence"],
+                "chamber": stage["chamber"],
+                "stage": stage["stage"],
+                "name_en": stage["name_en"],
+                "name_fr": stage["name_fr"],
+                "date": stage["date"],
+                "at": in_ottawa(stage["at"]),
+                "outcome": stage["outcome"],
+            }
+            for stage in row.stages
+        ],
+        "messages": [
+            {
+                "sequence": message["sequence"],
+                "chamber": message["chamber"],
+                "name_en": message["name_en"],
+                "name_fr": message["name_fr"],
+                "at": in_ottawa(message["at"]),
+                "sitting": message["sitting"],
+            }
+            for message in row.messages
+        ],
         "divisions": row.divisions,
         "debates": row.debates,
     }
@@ -321,6 +404,7 @@ class _StageRow(NamedTuple):
     name_en: str | None
     name_fr: str | None
     date: dt.date | None
+    at: dt.datetime | None
     outcome: str | None
 
 
@@ -331,7 +415,7 @@ async def stages_of(conn: ReadConnection, bill_ids: list[int]) -> dict[int, list
         conn,
         _StageRow,
         "SELECT bill_id, sequence, chamber, stage, stage_name_en AS name_en,"
-        " stage_name_fr AS name_fr, event_date AS date, outcome FROM bill_events"
+        " stage_name_fr AS name_fr, event_date AS date, event_at AS at, outcome FROM bill_events"
         " WHERE bill_id = ANY(%s) ORDER BY bill_id, sequence",
         (bill_ids,),
     ):
@@ -343,6 +427,7 @@ async def stages_of(conn: ReadConnection, bill_ids: list[int]) -> dict[int, list
                 "name_en": row.name_en,
                 "name_fr": row.name_fr,
                 "date": row.date,
+                "at": in_ottawa(row.at),
                 "outcome": row.outcome,
             }
         )

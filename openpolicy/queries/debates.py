@@ -9,6 +9,7 @@ of contents is built by PostgreSQL from the headings alone.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, NamedTuple, TypedDict
 
@@ -16,6 +17,7 @@ from psycopg import sql
 
 from openpolicy.db import ReadConnection
 from openpolicy.errors import NotFoundError
+from openpolicy.markup import item_html
 from openpolicy.queries._sql import (
     Where,
     fetch_all,
@@ -99,20 +101,61 @@ async def export_debates(
     )
 
 
-class ContentsEntry(TypedDict):
-    """A run of speeches under one heading (the sitting's table of contents)."""
+class SubheadingEntry(TypedDict):
+    """A run of items under one sub-heading (a petition's topic, "Speaker's Ruling")."""
 
+    subheading: str
+    sequence: int  # of its first item
+    speeches: int  # items in the run
+
+
+class ContentsEntry(TypedDict):
+    """A run of items under one heading (the sitting's table of contents): the section it
+    is in (the order of business as printed), and the sub-headings within it."""
+
+    section: str | None
     heading: str
     order_of_business: str | None
-    sequence: int  # of its first speech
-    speeches: int
+    sequence: int  # of its first item
+    speeches: int  # items in the run, of every kind
+    subheadings: list[SubheadingEntry]
 
 
 class _ContentsRow(NamedTuple):
+    run: int
+    section: str | None
     heading: str
     order_of_business: str | None
+    subheading: str | None
     sequence: int
     speeches: int
+
+
+def _contents(rows: Sequence[_ContentsRow]) -> list[ContentsEntry]:
+    """Runs under a heading, each with its runs under a sub-heading (rows come one per
+    sub-heading run, in order)."""
+    entries: list[ContentsEntry] = []
+    current_run: int | None = None
+    for row in rows:
+        if row.run != current_run:
+            current_run = row.run
+            entries.append(
+                {
+                    "section": row.section,
+                    "heading": row.heading,
+                    "order_of_business": row.order_of_business,
+                    "sequence": row.sequence,
+                    "speeches": 0,
+                    "subheadings": [],
+                }
+            )
+        entry = entries[-1]
+        entry["speeches"] += row.speeches
+        if row.subheading is not None:
+            entry["subheadings"].append(
+                {"subheading": row.subheading, "sequence": row.sequence, "speeches": row.speeches}
+            )
+    return entries
 
 
 class Sitting(TypedDict):
@@ -127,6 +170,7 @@ class Sitting(TypedDict):
     lang: str
     speech_count: int
     last_sequence: int
+    house_speaker: str | None  # the Speaker of the House that day, as the sitting names
     contents: list[ContentsEntry]
     parts: list[PartHeading]  # with a `part`: each part's first heading
 
@@ -141,31 +185,42 @@ class _SittingRow(NamedTuple):
     updated_at: dt.datetime
     speech_count: int
     last_sequence: int | None
+    speaker_name: str | None
 
 
 _SITTING: LiteralString = """
     SELECT d.id, d.number, d.date, d.source_url_en, d.source_url_fr, d.hansard_document_id,
            d.updated_at,
            (SELECT count(*) FROM speeches s WHERE s.debate_id = d.id) AS speech_count,
-           (SELECT max(s.sequence) FROM speeches s WHERE s.debate_id = d.id) AS last_sequence
+           (SELECT max(s.sequence) FROM speeches s WHERE s.debate_id = d.id) AS last_sequence,
+           d.speaker_name
     FROM debates d WHERE d.session_id = %s AND d.number = %s
 """
 
-# Runs of consecutive speeches under one heading (speeches without one are skipped and do
-# not break a run): what a reader jumps between.
+# Runs of consecutive items under one heading (items without one are skipped and do not
+# break a run; a new section starts a new run), and within them runs under one sub-heading:
+# the three levels a reader jumps between.
 _CONTENTS = """
     WITH headed AS (
-        SELECT s.sequence, {h} AS heading, s.order_of_business,
-               CASE WHEN {h} IS DISTINCT FROM lag({h}) OVER (ORDER BY s.sequence)
+        SELECT s.sequence, {sec} AS section, {h} AS heading, {sub} AS subheading,
+               s.order_of_business,
+               CASE WHEN ROW({sec}, {h}) IS DISTINCT FROM lag(ROW({sec}, {h}))
+                         OVER (ORDER BY s.sequence)
                     THEN 1 ELSE 0 END AS starts
         FROM speeches s
         WHERE s.debate_id = ({sitting}) AND {h} IS NOT NULL
           AND s.sequence BETWEEN %s AND %s),
-    runs AS (SELECT *, sum(starts) OVER (ORDER BY sequence) AS run FROM headed)
-    SELECT min(heading) AS heading,
+    runs AS (
+        SELECT *, sum(starts) OVER (ORDER BY sequence) AS run,
+               CASE WHEN starts = 1
+                      OR subheading IS DISTINCT FROM lag(subheading) OVER (ORDER BY sequence)
+                    THEN 1 ELSE 0 END AS substarts
+        FROM headed),
+    subruns AS (SELECT *, sum(substarts) OVER (ORDER BY sequence) AS subrun FROM runs)
+    SELECT run, min(section) AS section, min(heading) AS heading,
            (array_agg(order_of_business ORDER BY sequence))[1] AS order_of_business,
-           min(sequence) AS sequence, count(*) AS speeches
-    FROM runs GROUP BY run ORDER BY run
+           min(subheading) AS subheading, min(sequence) AS sequence, count(*) AS speeches
+    FROM subruns GROUP BY run, subrun ORDER BY run, subrun
 """
 _SITTING_ID = sql.SQL("SELECT id FROM debates WHERE session_id = %s AND number = %s")
 # The first heading of each part of a sitting (one index probe per part): how a part's page
@@ -193,26 +248,52 @@ class PartHeading(NamedTuple):
     heading: str | None
 
 
+def _levels(language: str, fallback: bool) -> dict[str, sql.SQL]:
+    """The section, heading and sub-heading columns in one language (`fallback`: the
+    French ones, else the English)."""
+    levels = {}
+    for key, column in (("sec", "section"), ("h", "heading"), ("sub", "subheading")):
+        if language == "en":
+            expression = f"s.{column}_en"
+        elif fallback:
+            expression = f"coalesce(s.{column}_fr, s.{column}_en)"
+        else:
+            expression = f"s.{column}_fr"
+        levels[key] = sql.SQL(expression)
+    return levels
+
+
 _CONTENTS_SQL = {
-    heading: sql.SQL(_CONTENTS).format(h=sql.SQL(heading), sitting=_SITTING_ID).as_bytes(None)
-    for heading in ("s.heading_en", "s.heading_fr", "coalesce(s.heading_fr, s.heading_en)")
+    (language, fallback): sql.SQL(_CONTENTS)
+    .format(**_levels(language, fallback), sitting=_SITTING_ID)
+    .as_bytes(None)
+    for language, fallback in (("en", False), ("fr", False), ("fr", True))
 }
 
 
 class SittingSpeech(NamedTuple):
-    """A speech of a sitting in one language, then its place (sequence, id)."""
+    """An item of a sitting in one language (a speech, a note, a written question or its
+    answer, a division table), then its place (sequence, id)."""
 
     id: int
     sequence: int
     time: dt.time | None
+    kind: str  # speech, note, question, answer, division
+    note_type: str | None
     member_id: int | None
     speaker_name: str | None
-    speaker_role: str | None
+    speaker_role: str | None  # in the language asked where the edition gives it
+    speaker_riding: str | None
     party: str | None
     type: str | None
     order_of_business: str | None
+    section: str | None
     heading: str | None
+    subheading: str | None
     text: str | None
+    html: str | None  # the stored fragment; `speech_html` gives what to serve
+    question_number: int | None
+    division_number: int | None
     text_lang: str  # the language `heading` and `text` are in
     sort_key: int
     row_id: int
@@ -222,22 +303,32 @@ SITTING_SPEECH_FIELDS: tuple[str, ...] = (
     "id",
     "sequence",
     "time",
+    "kind",
+    "note_type",
     "member_id",
     "speaker_name",
     "speaker_role",
+    "speaker_riding",
     "party",
     "type",
+    "section",
     "heading",
+    "subheading",
     "text",
+    "html",
+    "question_number",
+    "division_number",
 )
 SPEECH_ORDER = SortKey("sequence", "s.sequence", "bigint", "order of the speeches in the sitting")
 
 _SPEECHES = """
-    SELECT s.id, s.sequence, s.spoken_at AS time, s.member_id, s.speaker_name,
-           s.speaker_role, s.party_abbreviation AS party, s.intervention_type AS type,
-           s.order_of_business, {h} AS heading, {t} AS text, {l} AS text_lang,
+    SELECT s.id, s.sequence, s.spoken_at AS time, s.kind, s.note_type, s.member_id,
+           s.speaker_name, {role} AS speaker_role, s.speaker_riding,
+           s.party_abbreviation AS party, s.intervention_type AS type, s.order_of_business,
+           {sec} AS section, {h} AS heading, {sub} AS subheading, {t} AS text, {html} AS html,
+           s.question_number, v.number AS division_number, {l} AS text_lang,
            s.sequence AS sort_key, s.id AS row_id
-    FROM speeches s
+    FROM speeches s LEFT JOIN votes v ON v.id = s.vote_id
     WHERE s.debate_id = ({sitting}) AND s.sequence > %s AND s.sequence <= %s
     ORDER BY s.sequence
     LIMIT %s
@@ -246,21 +337,34 @@ _SPEECHES = """
 
 def _speeches_sql(lang: str, fallback: bool) -> bytes:
     if lang != "fr":
-        parts = ("s.heading_en", "s.text_en", "'en'")
+        parts = ("s.text_en", "s.html_en", "s.speaker_role", "'en'")
     elif not fallback:
-        parts = ("s.heading_fr", "s.text_fr", "'fr'")
+        parts = ("s.text_fr", "s.html_fr", "coalesce(s.speaker_role_fr, s.speaker_role)", "'fr'")
     else:
         parts = (
-            "coalesce(s.heading_fr, s.heading_en)",
             "coalesce(s.text_fr, s.text_en)",
+            "CASE WHEN s.text_fr IS NULL THEN s.html_en ELSE s.html_fr END",
+            "coalesce(s.speaker_role_fr, s.speaker_role)",
             "CASE WHEN s.text_fr IS NULL AND s.text_en IS NOT NULL THEN 'en' ELSE 'fr' END",
         )
-    h, t, language = parts
+    t, markup, role, language = parts
     return (
         sql.SQL(_SPEECHES)
-        .format(h=sql.SQL(h), t=sql.SQL(t), l=sql.SQL(language), sitting=_SITTING_ID)
+        .format(
+            **_levels("fr" if lang == "fr" else "en", fallback),
+            t=sql.SQL(t),
+            html=sql.SQL(markup),
+            role=sql.SQL(role),
+            l=sql.SQL(language),
+            sitting=_SITTING_ID,
+        )
         .as_bytes(None)
     )
+
+
+def speech_html(speech: SittingSpeech) -> SittingSpeech:
+    """The item with what to serve as its markup: the stored fragment, or its paragraphs."""
+    return speech._replace(html=item_html(speech.html, speech.text))
 
 
 _SPEECH_STATEMENTS = {
@@ -302,6 +406,7 @@ async def sitting(
         if fall_back
         else "s.heading_fr"
     )
+    levels = (language, fall_back and language == "fr")
     if part is not None:
         after, upto, limit = part[0] - 1, part[1], part[1] - part[0] + 1
         page = PageRequest(limit=limit)
@@ -313,7 +418,7 @@ async def sitting(
         contents_range = (0, LAST)
     statements: list[tuple[type[Any], bytes | str, Any]] = [
         (_SittingRow, _SITTING, (sid, number)),
-        (_ContentsRow, _CONTENTS_SQL[heading], (sid, number, *contents_range)),
+        (_ContentsRow, _CONTENTS_SQL[levels], (sid, number, *contents_range)),
         (
             SittingSpeech,
             _SPEECH_STATEMENTS[(language, fall_back)],
@@ -341,17 +446,11 @@ async def sitting(
         "lang": language,
         "speech_count": row.speech_count,
         "last_sequence": row.last_sequence or 0,
-        "contents": [
-            {
-                "heading": entry.heading,
-                "order_of_business": entry.order_of_business,
-                "sequence": entry.sequence,
-                "speeches": entry.speeches,
-            }
-            for entry in contents
-        ],
+        "house_speaker": row.speaker_name,
+        "contents": _contents(contents),
         "parts": part_headings[0] if part_headings else [],
     }
+    rows = [speech_html(speech) for speech in rows]
     if part is not None:
         return detail, Page(rows[:limit], None, limit)
     return detail, make_page(rows, page)
@@ -385,16 +484,28 @@ class SpeechDetail(TypedDict):
     id: int
     sequence: int
     time: dt.time | None
+    kind: str
+    note_type: str | None
     member_id: int | None
     speaker_name: str | None
     speaker_role: str | None
+    speaker_role_fr: str | None
+    speaker_riding: str | None
     party: str | None
     type: str | None
     order_of_business: str | None
+    section_en: str | None
+    section_fr: str | None
     heading_en: str | None
     heading_fr: str | None
+    subheading_en: str | None
+    subheading_fr: str | None
     text_en: str | None
     text_fr: str | None
+    html_en: str | None
+    html_fr: str | None
+    question_number: int | None
+    division_number: int | None
     debate: SpeechSitting
     previous: int | None
     next: int | None
@@ -404,16 +515,28 @@ class _SpeechRow(NamedTuple):
     id: int
     sequence: int
     time: dt.time | None
+    kind: str
+    note_type: str | None
     member_id: int | None
     speaker_name: str | None
     speaker_role: str | None
+    speaker_role_fr: str | None
+    speaker_riding: str | None
     party: str | None
     type: str | None
     order_of_business: str | None
+    section_en: str | None
+    section_fr: str | None
     heading_en: str | None
     heading_fr: str | None
+    subheading_en: str | None
+    subheading_fr: str | None
     text_en: str | None
     text_fr: str | None
+    html_en: str | None
+    html_fr: str | None
+    question_number: int | None
+    division_number: int | None
     number: int
     date: dt.date
     source_url_en: str | None
@@ -423,15 +546,18 @@ class _SpeechRow(NamedTuple):
 
 
 _SPEECH: LiteralString = """
-    SELECT s.id, s.sequence, s.spoken_at AS time, s.member_id, s.speaker_name,
-           s.speaker_role, s.party_abbreviation AS party, s.intervention_type AS type,
-           s.order_of_business, s.heading_en, s.heading_fr, s.text_en, s.text_fr, d.number,
-           d.date, d.source_url_en, d.source_url_fr,
+    SELECT s.id, s.sequence, s.spoken_at AS time, s.kind, s.note_type, s.member_id,
+           s.speaker_name, s.speaker_role, s.speaker_role_fr, s.speaker_riding,
+           s.party_abbreviation AS party, s.intervention_type AS type, s.order_of_business,
+           s.section_en, s.section_fr, s.heading_en, s.heading_fr, s.subheading_en,
+           s.subheading_fr, s.text_en, s.text_fr, s.html_en, s.html_fr, s.question_number,
+           v.number AS division_number, d.number, d.date, d.source_url_en, d.source_url_fr,
            (SELECT max(p.sequence) FROM speeches p
              WHERE p.debate_id = d.id AND p.sequence < s.sequence) AS previous,
            (SELECT min(n.sequence) FROM speeches n
              WHERE n.debate_id = d.id AND n.sequence > s.sequence) AS next
     FROM debates d JOIN speeches s ON s.debate_id = d.id
+    LEFT JOIN votes v ON v.id = s.vote_id
     WHERE d.session_id = %s AND d.number = %s AND s.sequence = %s
 """
 
@@ -439,7 +565,7 @@ _SPEECH: LiteralString = """
 async def speech_detail(
     conn: ReadConnection, session: str, number: int, sequence: int
 ) -> SpeechDetail:
-    """One intervention of a sitting in both languages, with its sitting and neighbours."""
+    """One item of a sitting in both languages, with its sitting and neighbours."""
     sid = await session_id(conn, session)
     row = await fetch_one(conn, _SpeechRow, _SPEECH, (sid, number, sequence))
     if row is None:
@@ -448,16 +574,28 @@ async def speech_detail(
         "id": row.id,
         "sequence": row.sequence,
         "time": row.time,
+        "kind": row.kind,
+        "note_type": row.note_type,
         "member_id": row.member_id,
         "speaker_name": row.speaker_name,
         "speaker_role": row.speaker_role,
+        "speaker_role_fr": row.speaker_role_fr,
+        "speaker_riding": row.speaker_riding,
         "party": row.party,
         "type": row.type,
         "order_of_business": row.order_of_business,
+        "section_en": row.section_en,
+        "section_fr": row.section_fr,
         "heading_en": row.heading_en,
         "heading_fr": row.heading_fr,
+        "subheading_en": row.subheading_en,
+        "subheading_fr": row.subheading_fr,
         "text_en": row.text_en,
         "text_fr": row.text_fr,
+        "html_en": item_html(row.html_en, row.text_en),
+        "html_fr": item_html(row.html_fr, row.text_fr),
+        "question_number": row.question_number,
+        "division_number": row.division_number,
         "debate": {
             "session": session,
             "number": row.number,

@@ -428,8 +428,11 @@ class _SpeechHit(NamedTuple):
     sequence: int
     member_id: int | None
     speaker_name: str | None
+    speaker_role: str | None  # a presiding officer is named by role: "The Deputy Speaker"
     party: str | None
+    kind: str  # speech, note, question, answer
     heading: str | None
+    subheading: str | None
     snippet: str | None
 
 
@@ -443,14 +446,20 @@ async def _speech_items(
 ) -> list[dict[str, Any]]:
     if not ids:
         return []
-    heading: LiteralString = "s.heading_fr" if text_column.endswith("_fr") else "s.heading_en"
+    french = text_column.endswith("_fr")
+    heading: LiteralString = "s.heading_fr" if french else "s.heading_en"
+    subheading: LiteralString = "s.subheading_fr" if french else "s.subheading_en"
+    role: LiteralString = (
+        "coalesce(s.speaker_role_fr, s.speaker_role)" if french else "s.speaker_role"
+    )
     rows = await fetch_all(
         conn,
         _SpeechHit,
         sql.SQL(
             """
             SELECT s.id, ps.code AS session, d.number AS debate_number, d.date, s.sequence,
-                   s.member_id, s.speaker_name, s.party_abbreviation AS party, {h} AS heading,
+                   s.member_id, s.speaker_name, {role} AS speaker_role,
+                   s.party_abbreviation AS party, s.kind, {h} AS heading, {sub} AS subheading,
                    CASE WHEN %s THEN ts_headline(%s::regconfig, coalesce({t}, ''),
                                                  %s::tsquery, %s) END AS snippet
             FROM unnest(%s::bigint[]) WITH ORDINALITY AS page(id, position)
@@ -459,7 +468,12 @@ async def _speech_items(
             JOIN parliamentary_sessions ps ON ps.id = d.session_id
             ORDER BY page.position
             """
-        ).format(h=sql.SQL(heading), t=sql.SQL(text_column)),
+        ).format(
+            h=sql.SQL(heading),
+            sub=sql.SQL(subheading),
+            role=sql.SQL(role),
+            t=sql.SQL(text_column),
+        ),
         (snippets, config, tsquery, HEADLINE, ids),
     )
     return [r._asdict() for r in rows]

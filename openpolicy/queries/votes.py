@@ -48,15 +48,24 @@ class VoteItem(NamedTuple):
     document_type: str | None
     bill_number: str | None
     sitting: int | None
+    ballots_status: str  # recorded, printed or pending (see BALLOTS_STATUS)
     sort_key: Any
     row_id: int
 
 
 FIELDS: tuple[str, ...] = VoteItem._fields[:-2]
-_SELECT = """
+# Where a division's ballots come from: its ballots document ("recorded"), the names printed
+# in the sitting's division table while there is none ("printed"), or nowhere yet: the
+# division is known by its official totals only ("pending").
+BALLOTS_STATUS: LiteralString = (
+    "CASE v.ballots_source WHEN 'ballots' THEN 'recorded' WHEN 'hansard' THEN 'printed'"
+    " ELSE 'pending' END"
+)
+_SELECT = f"""
     SELECT ps.code AS session, v.number, v.date, v.subject_en, v.subject_fr, v.result,
            v.yeas, v.nays, v.paired, v.document_type,
-           coalesce(b.number, v.bill_number) AS bill_number, v.sitting_number AS sitting
+           coalesce(b.number, v.bill_number) AS bill_number, v.sitting_number AS sitting,
+           {BALLOTS_STATUS} AS ballots_status
 """
 _FROM = """
     FROM votes v
@@ -206,6 +215,7 @@ class VoteDetail(TypedDict):
     paired: int
     document_type: str | None
     sitting: int | None
+    ballots_status: str
     bill: DivisionBill | None
     updated_at: dt.datetime
     party_breakdown: list[PartyTally]
@@ -223,6 +233,7 @@ class _DivisionRow(NamedTuple):
     paired: int
     document_type: str | None
     sitting: int | None
+    ballots_status: str
     bill_number: str | None
     title_en: str | None
     title_fr: str | None
@@ -238,9 +249,9 @@ class _DivisionRow(NamedTuple):
 # index's INCLUDE columns (an index-only scan; one statement costs less than a pipeline of
 # two); names, parties and seats come from the in-memory reference tables, not from joins
 # per ballot.
-_DIVISION: LiteralString = """
+_DIVISION: LiteralString = f"""
     SELECT v.number, v.date, v.subject_en, v.subject_fr, v.result, v.yeas, v.nays, v.paired,
-           v.document_type, v.sitting_number AS sitting,
+           v.document_type, v.sitting_number AS sitting, {BALLOTS_STATUS} AS ballots_status,
            coalesce(b.number, v.bill_number) AS bill_number,
            b.title_en, b.title_fr, b.short_title_en, b.short_title_fr, v.updated_at,
            bl.members, bl.parties, bl.ballot_values
@@ -297,6 +308,7 @@ async def vote_detail(conn: ReadConnection, session: str, number: int) -> VoteDe
         "paired": row.paired,
         "document_type": row.document_type,
         "sitting": row.sitting,
+        "ballots_status": row.ballots_status,
         "bill": None
         if row.bill_number is None
         else {

@@ -14,17 +14,21 @@ a closed vocabulary, built here from escaped text, so it is safe to render as is
   (the language spoken from there on: ``en``, ``fr`` or ``text`` for written text) and
   ``<p class="time" data-time="10:40">(1040)</p>`` (a time stamp inside an item).
 
-No other tag or attribute ever appears. ``markup_is_safe`` checks a fragment against
-that vocabulary (the site checks before it trusts a stored fragment).
+No other tag or attribute ever appears. The vocabulary and ``markup_is_safe`` live in
+``openpolicy.markup``, where the read side (API and site) checks a stored fragment
+before it serves it.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
 from lxml import etree
+
+from openpolicy.markup import SAFE_TAGS, escape, markup_is_safe, paragraphs_html
+
+__all__ = ["SAFE_TAGS", "escape", "markup_is_safe", "paragraphs_html"]
 
 _LAYOUT_TO_SPACE = str.maketrans({"\t": " ", "\r": " ", "\n": " ", "\f": " ", "\v": " "})
 _INLINE = {"I": "em", "B": "strong", "Sup": "sup", "Sub": "sub", "U": "em", "Emphasis": "em"}
@@ -32,15 +36,6 @@ _QUOTES = frozenset({"Quote", "LegislationQuote"})
 _SPACERS = frozenset({"ForceColumnBreak", "Query"})
 _LABEL_TAGS = frozenset({"B", "Affiliation"})
 _EMPTY_INLINE = re.compile(r"<(em|strong|sup|sub)> ?</\1>")
-
-SAFE_TAGS = frozenset({"p", "blockquote", "em", "strong", "sup", "sub"})
-_TAG = re.compile(r"<(/?)([a-z]+)((?:\s+[a-z-]+=\"[^\"<>]*\")*)\s*>")
-_ATTRIBUTE = re.compile(r"\s+([a-z-]+)=\"([^\"<>]*)\"")
-_SAFE_ATTRIBUTES = {
-    "class": frozenset({"floor", "time"}),
-    "data-floor": None,
-    "data-time": None,
-}
 
 
 def collapse(text: str | None) -> str:
@@ -67,10 +62,6 @@ def tidy(text: str | None) -> str | None:
 def text_of(element: etree._Element) -> str | None:
     """Tidy text of an element with mixed content (``42<Sup>e</Sup>``), NBSP kept."""
     return tidy("".join(str(part) for part in element.itertext()))
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 @dataclass
@@ -239,39 +230,3 @@ def time_marker(hour: int, minute: int, printed: str | None) -> str:
     """``<Timestamp Hr="10" Mn="40">(1040)</Timestamp>`` as markup."""
     label = escape(tidy(printed) or f"({hour:02d}{minute:02d})")
     return f'<p class="time" data-time="{hour:02d}:{minute:02d}">{label}</p>'
-
-
-def paragraphs_html(texts: tuple[str, ...] | list[str]) -> str:
-    """The markup of paragraphs that carry no markup of their own."""
-    return "".join(f"<p>{escape(text)}</p>" for text in texts)
-
-
-def markup_is_safe(fragment: str) -> bool:
-    """Whether ``fragment`` uses only the closed vocabulary above (and is balanced)."""
-    stack: list[str] = []
-    position = 0
-    for match in re.finditer(r"<[^>]*>", fragment):
-        if "<" in fragment[position : match.start()] or ">" in fragment[position : match.start()]:
-            return False
-        position = match.end()
-        tag = _TAG.fullmatch(match.group(0))
-        if tag is None:
-            return False
-        closing, name, attributes = tag.groups()
-        if name not in SAFE_TAGS:
-            return False
-        if closing:
-            if attributes or not stack or stack.pop() != name:
-                return False
-            continue
-        for attribute, value in _ATTRIBUTE.findall(attributes):
-            if attribute not in _SAFE_ATTRIBUTES:
-                return False
-            allowed = _SAFE_ATTRIBUTES[attribute]
-            if allowed is not None and value not in allowed:
-                return False
-            if not re.fullmatch(r"[a-z0-9:]*", value):
-                return False
-        stack.append(name)
-    rest = fragment[position:]
-    return not stack and "<" not in rest and ">" not in rest

@@ -389,6 +389,7 @@ def speech_articles(
     """A part of a sitting: each speech as an article, under its heading when the heading
     changes, text in the language it is in (marked when it is not the page's)."""
     members = i18n.localize_path("/members/", lang)
+    votes = i18n.localize_path("/votes/", lang)
     permalink_base = i18n.localize_path(f"/debates/{session}/{number}/", lang)
     permalink = _text(translate(lang, "Permalink"))
     read_other = _text(
@@ -402,11 +403,32 @@ def speech_articles(
         if speech.heading and speech.heading != heading:
             heading = speech.heading
             out.append(f'<h3 class="speech-heading"{marked}>{_text(heading)}</h3>')
-        body = "".join(f"<p>{_text(paragraph)}</p>" for paragraph in paragraphs(speech.text))
+        # The safe markup (checked by the query against its closed vocabulary), else the
+        # plain paragraphs escaped.
+        body = speech.html or "".join(
+            f"<p>{_text(paragraph)}</p>" for paragraph in paragraphs(speech.text)
+        )
         sequence = speech.sequence
+        if speech.kind == "note":  # nobody speaks a procedural note
+            opening = f'<article class="speech" id="s-{sequence}" data-kind="note">\n'
+        else:
+            if speech.kind == "division" and speech.division_number is not None:
+                title = _text(
+                    translate(lang, "Division No. %(number)s") % {"number": speech.division_number}
+                )
+                who = (
+                    f'<span class="speaker" id="s-{sequence}-who">'
+                    f'<a href="{votes}{_text(session)}/{speech.division_number}">{title}</a></span>'
+                )
+            else:
+                who = _speaker(speech, lang, members)
+            opening = (
+                f'<article class="speech" id="s-{sequence}" data-kind="{_text(speech.kind)}"'
+                f' aria-labelledby="s-{sequence}-who">\n'
+                f"  <header>\n    {who}\n  </header>\n"
+            )
         out.append(
-            f'<article class="speech" id="s-{sequence}" aria-labelledby="s-{sequence}-who">\n'
-            f"  <header>\n    {_speaker(speech, lang, members)}\n  </header>\n"
+            f"{opening}"
             f"  <div{marked}>\n  {body}\n  </div>\n"
             f'  <p class="meta"><a href="{permalink_base}{sequence}">{permalink}</a> ·\n'
             f'    <a href="{twin}#s-{sequence}" lang="{other_lang}" hreflang="{other_lang}">'
@@ -424,9 +446,15 @@ def contents_items(sitting: Sitting, *, part: int, lang: Lang) -> Markup:
     out = []
     for entry in sitting["contents"]:
         count = catalogue.ngettext("%(num)s speech", "%(num)s speeches", entry["speeches"])
+        subheadings = "".join(
+            f'<li><a href="#s-{sub["sequence"]}">{_text(sub["subheading"])}</a></li>'
+            for sub in entry["subheadings"]
+        )
         out.append(
             f'<li><a href="#s-{entry["sequence"]}">{_text(entry["heading"])}</a> '
-            f'<span class="meta">({_text(count % {"num": entry["speeches"]})})</span></li>'
+            f'<span class="meta">({_text(count % {"num": entry["speeches"]})})</span>'
+            + (f"<ul>{subheadings}</ul>" if subheadings else "")
+            + "</li>"
         )
     if len(sitting["parts"]) > 1:
         base = i18n.localize_path(sitting_path(sitting["session"], sitting["number"]), lang)

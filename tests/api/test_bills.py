@@ -144,6 +144,7 @@ def test_detail_with_stages_divisions_and_debates(client: httpx.Client) -> None:
         "name_en": "First reading",
         "name_fr": "Première lecture",
         "date": "2025-06-03",
+        "at": "2025-06-03T10:02:53.767000-04:00",  # as printed, Ottawa time (EDT)
         "outcome": "completed",
     }
     assert bill["divisions"] == []

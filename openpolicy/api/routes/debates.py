@@ -81,11 +81,13 @@ DETAIL_PARAMS = [
 @router.get(
     "/debates/{session}/{number}",
     **documented(
-        "One sitting with its speeches",
-        "The sitting, its headings as a table of contents (`contents`, each with the "
-        "`sequence` of its first speech), and its speeches in order in the language asked "
-        "(`lang=en|fr`), a page at a time: `limit` speeches per page, the next page from "
-        "`pagination.next_cursor`.",
+        "One sitting with every item of it",
+        "The sitting, its table of contents (`contents`: headings with their section and "
+        "sub-headings, each with the `sequence` of its first item), and its items in order "
+        "in the language asked (`lang=en|fr`): speeches, procedural notes, written "
+        "questions and their answers, division tables (`kind`), each as plain text and "
+        "in a small safe markup (`html`). A page at a time: `limit` items per page, the "
+        "next page from `pagination.next_cursor`.",
         PagedDetailEnvelope[DebateDetail],
         DETAIL_PARAMS,
     ),
@@ -114,6 +116,7 @@ async def debate_detail(
                 "updated_at": sitting["updated_at"],
                 "lang": lang,
                 "speech_count": sitting["speech_count"],
+                "house_speaker": sitting["house_speaker"],
                 "contents": sitting["contents"],
                 "speeches": listed["data"],
             },
