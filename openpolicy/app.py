@@ -98,9 +98,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = engine is None
         # The operations' engine (health, metrics, the maintenance switch); the pages and the
-        # API read through the read pool, the server's own writes go through the write pool.
+        # API read through the read pool (and its replicas, DATABASE_REPLICA_URLS), the
+        # server's own writes go through the write pool, always on the primary.
         app.state.engine = engine if engine is not None else create_db_engine(settings)
-        app.state.reads = ReadPool(settings, app.state.engine.url)
+        app.state.reads = ReadPool(
+            settings,
+            app.state.engine.url,
+            replicas=[url.get_secret_value() for url in settings.database_replica_urls or ()],
+        )
         app.state.writes = WritePool(settings, app.state.engine.url)
         await app.state.reads.open()
         await app.state.writes.open()

@@ -34,6 +34,20 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "OPENPOLICY_DATABASE_URL"),
         description="PostgreSQL (>= 15) URL. Unset: a private embedded PostgreSQL 18 is used.",
     )
+    database_replica_urls: Annotated[list[SecretStr] | None, NoDecode] = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_REPLICA_URLS", "OPENPOLICY_DATABASE_REPLICA_URLS"),
+        description="PostgreSQL streaming replicas (hot standbys of DATABASE_URL), "
+        "comma-separated: the API and the site read from them in turn, and from the primary "
+        "when none is up. Writes always go to DATABASE_URL. Empty: everything reads the "
+        "primary.",
+    )
+    database_replica_max_lag_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A replica behind the primary's data version whose last replayed "
+        "transaction is older than this is left out until it catches up.",
+    )
     data_dir: Path = Field(
         default=Path(".openpolicy/pgdata"),
         description="Data directory of the embedded PostgreSQL (used when DATABASE_URL is unset).",
@@ -248,6 +262,23 @@ class Settings(BaseSettings):
         description="`openpolicy up` loads the bundled sample captures into an empty database.",
     )
 
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _url_list(cls, value: Any) -> Any:
+        """Accept `postgresql://a/db,postgresql://b/db` (a comma starts a new URL only
+        before a scheme: libpq's multi-host URLs keep theirs) as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            import re
+
+            parts = re.split(r",\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)", text)
+            return [part.strip() for part in parts if part.strip()]
+        return value
+
     @field_validator("ingest_sessions", "ingest_parliaments", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
@@ -458,6 +489,8 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 shown[name] = _mask(value.get_secret_value())
+            elif isinstance(value, list) and any(isinstance(v, SecretStr) for v in value):
+                shown[name] = [_mask(v.get_secret_value()) for v in value]
             elif isinstance(value, Path):
                 shown[name] = str(value)
             else:

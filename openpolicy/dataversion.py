@@ -28,6 +28,14 @@ BUMP_SQL: LiteralString = (
     " SELECT version, pg_notify('" + CHANNEL + "', version::text) FROM bumped"
 )
 VERSION_SQL: LiteralString = "SELECT version, changed_at FROM data_version WHERE id = 1"
+# What a reader's watcher polls: the version, whether the database is a hot standby, and
+# how many seconds ago the last transaction it replayed committed (NULL on a primary, or
+# before a standby replayed any). Always one row, even before the first bump.
+WATCH_SQL: LiteralString = (
+    "SELECT d.version, d.changed_at, pg_is_in_recovery(),"
+    " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8"
+    " FROM (SELECT 1) AS one LEFT JOIN data_version d ON d.id = 1"
+)
 
 
 def bump_data_version(connection: psycopg.Connection[Any]) -> int:

@@ -5,6 +5,9 @@
   run cached generic plans, used from `async def` query functions (openpolicy.queries) on
   the server's event loop. A `ReadPool` carries the `DataVersionWatcher` of the database it
   reads, so a pool pointed at a streaming replica follows that replica's data version.
+  With DATABASE_REPLICA_URLS the primary's pool holds one such pool per replica, and
+  `pick()` chooses where each request reads: the replicas in turn, the primary when none
+  is up.
 * **Writes** — ingest, the command line, operations — open plain psycopg connections with
   `connect()` (or `connect_async()` for a command that reads through the query functions).
   The server's own few writes (audit trail, API-key use) and the key checks that must see
@@ -25,7 +28,7 @@ import datetime as dt
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -39,7 +42,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import QueuePool
 
 from openpolicy.config import Settings
-from openpolicy.dataversion import CHANNEL, VERSION_SQL
+from openpolicy.dataversion import CHANNEL, VERSION_SQL, WATCH_SQL
 
 if TYPE_CHECKING:
     from openpolicy.embedded import EmbeddedCluster
@@ -202,18 +205,26 @@ class DataVersionWatcher:
     commit, so the version never runs ahead of the data) and reads the row again on every
     notification and at least every `REFRESH_SECONDS`. A hot standby refuses LISTEN, and
     replays the row with the data it labels: there the row is polled every
-    `POLL_SECONDS`, so the version follows the replica, never the primary.
+    `POLL_SECONDS`, so the version follows the replica, never the primary. Each read also
+    notes whether the database is a standby and how old its last replayed transaction is
+    (`replay_lag`); a read that does not answer within `READ_TIMEOUT_SECONDS` counts as
+    the database being down, so a hung replica is left out like a stopped one.
     """
 
     REFRESH_SECONDS = 5.0
     POLL_SECONDS = 0.5
     WAIT_SECONDS = 0.5
     RETRY_SECONDS = 1.0
+    READ_TIMEOUT_SECONDS = 2.0
 
     def __init__(self, target: str, *, application_name: str = "openpolicy-version") -> None:
         self.target = target
         self.application_name = application_name
         self.listening = False
+        self.standby = False
+        self.replay_lag: float | None = None  # seconds, on a standby that replayed one
+        self.connects = 0  # connections made so far: a new one means the database came back
+        self._connection: ReadConnection | None = None
         self._value: tuple[int, dt.datetime | None] | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -242,8 +253,19 @@ class DataVersionWatcher:
         self._value = None
 
     async def _read(self, conn: ReadConnection) -> None:
-        row = await (await conn.execute(VERSION_SQL)).fetchone()
-        self._value = (int(row[0]), row[1]) if row else (0, None)
+        try:
+            async with asyncio.timeout(self.READ_TIMEOUT_SECONDS):
+                row = await (await conn.execute(WATCH_SQL)).fetchone()
+        except TimeoutError:
+            raise psycopg.OperationalError(
+                f"no answer to the data version read in {self.READ_TIMEOUT_SECONDS} s"
+            ) from None
+        assert row is not None  # WATCH_SQL always returns one row
+        if conn is not self._connection:
+            self._connection = conn
+            self.connects += 1
+        version, changed_at, self.standby, self.replay_lag = row
+        self._value = (int(version or 0), changed_at)
 
     async def _run(self) -> None:
         while True:
@@ -292,7 +314,14 @@ class ReadPool:
     send their values as literals, never prepared.
     """
 
-    def __init__(self, settings: Settings, url: URL | str, *, name: str = "openpolicy-read"):
+    def __init__(
+        self,
+        settings: Settings,
+        url: URL | str,
+        *,
+        name: str = "openpolicy-read",
+        replicas: Sequence[URL | str] = (),
+    ):
         self.url = url
         self.conninfo = _target(url)
         self.name = name
@@ -314,16 +343,96 @@ class ReadPool:
             name=name,
             open=False,
         )
-        self.version = DataVersionWatcher(self.conninfo, application_name=f"{name}-version")
+        self.version = DataVersionWatcher(
+            make_conninfo(self.conninfo, connect_timeout=settings.db_connect_timeout_seconds),
+            application_name=f"{name}-version",
+        )
+        # Streaming replicas of this (primary) database, each a pool of its own.
+        self.replicas = [
+            ReadPool(settings, replica, name=f"{name}-replica{number}")
+            for number, replica in enumerate(replicas, start=1)
+        ]
+        self.max_lag_seconds = settings.database_replica_max_lag_seconds
+        self.behind_since: float | None = None  # as a replica: first seen behind the primary
+        self.checked_connects = 0  # the watcher's connects when the pool was last checked
+        self._checking: Any = None
+        self._turn = 0
 
     async def open(self) -> None:
         """Open in the event loop that will use the connections (the app's lifespan)."""
         await self.pool.open(wait=False)
         await self.version.start()
+        self.checked_connects = self.version.connects  # a new pool: nothing broken to drop
+        for replica in self.replicas:
+            await replica.open()
 
     async def close(self) -> None:
+        for replica in self.replicas:
+            await replica.close()
         await self.version.stop()
         await self.pool.close()
+
+    def pick(self) -> ReadPool:
+        """Where one request reads: the next replica in turn that is up and current enough,
+        else this pool (the primary). The request then takes its data version and its
+        connection from the pool picked, so what it serves is labelled with the version of
+        the data it read.
+
+        A replica is up while its watcher knows its version (the watcher polls it every
+        half second; a replica that stops or hangs is left out at its next poll). It is
+        current enough unless it has been behind the primary's data version for longer
+        than `database_replica_max_lag_seconds` and its last replayed transaction is older
+        than that too: a replica a few seconds behind, or one replaying a long ingest,
+        serves; one whose replication stopped does not, until it catches up."""
+        replicas = self.replicas
+        if not replicas:
+            return self
+        count = len(replicas)
+        first = self._turn
+        self._turn = (first + 1) % count
+        for step in range(count):
+            replica = replicas[(first + step) % count]
+            if self._serves(replica):
+                return replica
+        return self
+
+    def _serves(self, replica: ReadPool) -> bool:
+        known = replica.version.current()
+        if known is None:
+            return False
+        if replica.checked_connects != replica.version.connects:
+            replica.check_soon()
+            return False
+        primary = self.version.current()
+        if primary is None or known[0] >= primary[0]:
+            replica.behind_since = None
+            return True
+        now = time.monotonic()
+        if replica.behind_since is None:
+            replica.behind_since = now
+        if now - replica.behind_since <= self.max_lag_seconds:
+            return True
+        lag = replica.version.replay_lag
+        return lag is not None and lag <= self.max_lag_seconds
+
+    def check_soon(self) -> None:
+        """Drop the pool's connections that an outage broke (a replica back from a restart
+        would otherwise fail one request per dead connection), then let `pick` choose it
+        again. Runs on the watcher's event loop; callable from any thread."""
+        loop = self.version.loop
+        if self._checking is not None or loop is None:
+            return
+        self._checking = asyncio.run_coroutine_threadsafe(self._check(), loop)
+
+    async def _check(self) -> None:
+        connects = self.version.connects
+        try:
+            await self.pool.check()
+            self.checked_connects = connects
+        except psycopg.Error as exc:
+            log.warning("read pool %s: checking its connections failed: %s", self.name, exc)
+        finally:
+            self._checking = None
 
     def connection(self) -> AbstractAsyncContextManager[ReadConnection]:
         return self.pool.connection()

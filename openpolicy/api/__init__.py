@@ -185,6 +185,8 @@ def start_api(app: FastAPI, settings: Settings) -> None:
     app.state.rate_limiter = RateLimiter(async_redis)
     app.state.maintenance = MaintenanceReader(app.state.engine, settings)
     register_pool(app.state.reads.pool)
+    for replica in app.state.reads.replicas:
+        register_pool(replica.pool)
     register_pool(app.state.writes.pool)
 
 

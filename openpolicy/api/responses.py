@@ -91,11 +91,12 @@ async def serve(request: Request, build: Build) -> Response:
     """A cacheable JSON GET: 304, cached bytes, or `await build(conn)` rendered with orjson.
 
     `build` calls the query functions on a connection of the read pool, the same functions
-    and the same pool the web pages use."""
+    and the same pool the web pages use (a replica's, when replicas are configured: the
+    version and the connection come from the one picked)."""
     api = context(request)
     key = canonical_key(request)
     stats = track_queries()
-    reads = api.reads
+    reads = api.reads.pick()
     known = reads.version.current()
     if known is None:
         async with reads.connection() as conn:
@@ -131,11 +132,16 @@ async def serve(request: Request, build: Build) -> Response:
     return Response(body, media_type=JSON, headers=headers)
 
 
-async def uncached(request: Request, build: Build, status: int = 200) -> Response:
-    """A JSON answer that must always be fresh (status, admin)."""
+async def uncached(
+    request: Request, build: Build, status: int = 200, *, primary: bool = False
+) -> Response:
+    """A JSON answer that must always be fresh (status, admin). `primary` reads the primary
+    even when replicas serve the rest: operations state an operator just changed (keys, the
+    audit trail) must show at once, not a few seconds later."""
     api = context(request)
     stats = track_queries()
-    async with api.reads.connection() as conn:
+    reads = api.reads if primary else api.reads.pick()
+    async with reads.connection() as conn:
         data = await build(conn)
     return Response(
         orjson.dumps(data, option=ORJSON_OPTIONS),
@@ -277,7 +283,7 @@ async def export(
     }
     media_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
     api = context(request)
-    manager = api.reads.connection()
+    manager = api.reads.pick().connection()
     conn = await manager.__aenter__()
     try:
         exported = await rows(conn)

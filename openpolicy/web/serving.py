@@ -23,9 +23,9 @@ from fastapi import Request
 from starlette.responses import Response
 
 from openpolicy.api.cache import ResponseCache
-from openpolicy.db import ReadPool
 from openpolicy.queries.freshness import request_version
 from openpolicy.web.compression import MINIMUM_SIZE, accepted_codings, brotli_bytes
+from openpolicy.web.deps import read_pool
 from openpolicy.web.i18n import lang_of_path
 
 Handler = Callable[..., Awaitable[Response]]
@@ -83,7 +83,7 @@ def cached_page(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def page(request: Request, **params: Any) -> Response:
         state = request.app.state
-        reads: ReadPool = state.reads
+        reads = read_pool(request)
         known = reads.version.current()
         if known is None:
             async with reads.connection() as conn:

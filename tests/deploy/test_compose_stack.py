@@ -247,3 +247,30 @@ def test_published_ports_bind_loopback_by_default(config: dict[str, Any]) -> Non
     for name, service in config["services"].items():
         for port in service.get("ports", []):
             assert port["host_ip"] == "127.0.0.1", (name, port)
+
+
+def test_a_replica_profile_streams_from_the_primary(docker_config: Path, tmp_path: Path) -> None:
+    """`--profile replica` adds a hot standby of postgres, and the app's processes read from
+    it once DATABASE_REPLICA_URLS names it (docs/deploy.md, "Read replicas")."""
+    env_file = env_file_with_secrets(tmp_path)
+    replica_url = "postgresql+psycopg://openpolicy:pg-Secret-1@postgres-replica:5432/openpolicy"
+    with env_file.open("a", encoding="utf-8") as handle:
+        handle.write(f"\nDATABASE_REPLICA_URLS={replica_url}\n")
+    code, out, err = compose(
+        docker_config, env_file, "--profile", "replica", "config", "--format", "json"
+    )
+    assert code == 0, err
+    services = json.loads(out)["services"]
+    replica = services["postgres-replica"]
+    assert replica["environment"]["PRIMARY_HOST"] == "postgres"
+    assert replica["environment"]["PGPASSWORD"] == "pg-Secret-1"
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert replica["entrypoint"] == ["/usr/local/bin/openpolicy-standby"]
+    mounted = {Path(v["source"]).name for v in replica["volumes"] if v["type"] == "bind"}
+    assert mounted == {"standby.sh"}
+    primary_init = {
+        Path(v["source"]).name for v in services["postgres"]["volumes"] if v["type"] == "bind"
+    }
+    assert primary_init == {"allow-replication.sh"}
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["DATABASE_REPLICA_URLS"] == replica_url

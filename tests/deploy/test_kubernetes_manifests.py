@@ -85,6 +85,7 @@ def test_no_secret_is_committed_only_referenced(resources: Resources) -> None:
             assert not any("secretRef" in source for source in container.get("envFrom", []))
     assert referenced == {
         "database-url",
+        "database-replica-urls",
         "secret-key",
         "postgres-password",
         "aws-access-key-id",
@@ -243,15 +244,24 @@ def test_network_policies(resources: Resources) -> None:
     api_in = policies["openpolicy-api-ingress"]
     assert api_in["podSelector"]["matchLabels"] == {"app": "openpolicy", "component": "api"}
     assert api_in["ingress"] == [{"ports": [{"protocol": "TCP", "port": 8000}]}]
-    for store, port in (("postgres", 5432), ("redis", 6379)):
+    for store, port in (("postgres", 5432), ("redis", 6379), ("postgres-replica", 5432)):
         spec = policies[f"{store}-ingress"]
         assert spec["podSelector"]["matchLabels"] == {"app": store}
-        assert spec["ingress"] == [
-            {
-                "from": [{"podSelector": {"matchLabels": {"app": "openpolicy"}}}],
-                "ports": [{"protocol": "TCP", "port": port}],
-            }
-        ]
+        assert spec["ingress"][0] == {
+            "from": [{"podSelector": {"matchLabels": {"app": "openpolicy"}}}],
+            "ports": [{"protocol": "TCP", "port": port}],
+        }
+        # Only the primary lets anyone else in: its streaming replicas.
+        assert spec["ingress"][1:] == (
+            [
+                {
+                    "from": [{"podSelector": {"matchLabels": {"app": "postgres-replica"}}}],
+                    "ports": [{"protocol": "TCP", "port": 5432}],
+                }
+            ]
+            if store == "postgres"
+            else []
+        )
         service = resources[("Service", store)]
         assert service["spec"]["selector"] == {"app": store}
         assert service["spec"]["ports"][0]["port"] == port
@@ -270,3 +280,33 @@ def test_manifests_carry_no_server_set_fields(resources: Resources) -> None:
     for resource in resources.values():
         assert "status" not in resource
         assert not {"uid", "resourceVersion", "creationTimestamp"} & set(resource["metadata"])
+
+
+def test_streaming_replicas_of_the_primary(resources: Resources) -> None:
+    """postgres-replica.yaml: hot standbys built by deploy/postgres/standby.sh, each with a
+    stable name, that the API and web pods read when `database-replica-urls` names them."""
+    scripts = resources[("ConfigMap", "postgres-replication")]["data"]
+    for name in ("allow-replication.sh", "standby.sh"):
+        assert scripts[name] == (DEPLOY / "postgres" / name).read_text()
+    service = resources[("Service", "postgres-replica")]["spec"]
+    assert service["clusterIP"] == "None"  # postgres-replica-0.postgres-replica, -1…
+    replicas = resources[("StatefulSet", "postgres-replica")]
+    assert replicas["spec"]["serviceName"] == "postgres-replica"
+    assert replicas["spec"]["replicas"] >= 2
+    (container,) = pod_spec(replicas)["containers"]
+    assert container["command"] == ["/bin/sh", "/scripts/standby.sh"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PRIMARY_HOST"]["value"] == "postgres"
+    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "postgres-password"
+    (primary,) = pod_spec(resources[("StatefulSet", "postgres")])["containers"]
+    assert any(m["mountPath"] == "/docker-entrypoint-initdb.d" for m in primary["volumeMounts"])
+    for colour in COLOURS:
+        (app,) = pod_spec(resources[("Deployment", f"openpolicy-{colour}")])["containers"]
+        reference = {e["name"]: e for e in app["env"]}["DATABASE_REPLICA_URLS"]
+        assert reference["valueFrom"]["secretKeyRef"] == {
+            "name": "openpolicy-secrets",
+            "key": "database-replica-urls",
+            "optional": True,
+        }
+    egress = resources[("NetworkPolicy", "openpolicy-api-egress")]["spec"]["egress"]
+    assert {"podSelector": {"matchLabels": {"app": "postgres-replica"}}} in egress[0]["to"]

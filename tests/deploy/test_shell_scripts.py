@@ -37,6 +37,18 @@ def test_shellcheck_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_replica_scripts_are_clean_posix_sh() -> None:
+    """deploy/postgres/*.sh run in the official postgres image (its /bin/sh is dash)."""
+    shellcheck = require_tool("shellcheck", "apt-get install shellcheck")
+    scripts = sorted((REPO_ROOT / "deploy" / "postgres").glob("*.sh"))
+    assert {p.name for p in scripts} == {"allow-replication.sh", "standby.sh"}
+    for path in scripts:
+        assert path.read_text(encoding="utf-8").startswith("#!/bin/sh\n")
+        assert os.access(path, os.X_OK), f"chmod +x {path}"
+    result = run([shellcheck, "--shell=sh", *(str(p) for p in scripts)])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_deploy_docs_give_every_command() -> None:
     doc = (REPO_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     for needle in [

@@ -86,3 +86,31 @@ def test_invalid_value_names_the_setting(clean_env: Path) -> None:
     assert result.returncode == 2
     assert "db_pool_size" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_replica_urls_are_a_list_of_secrets(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATABASE_REPLICA_URLS: a comma starts a new URL only before a scheme (libpq's
+    multi-host URLs keep their commas), and `settings` masks each password."""
+    assert load_settings().database_replica_urls is None
+    monkeypatch.setenv(
+        "DATABASE_REPLICA_URLS",
+        "postgresql://app:pw1@replica-1:5432/openpolicy, "
+        "postgres://app:pw2@replica-2:5432,replica-3:5432/openpolicy",
+    )
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:pw0@primary:5432/openpolicy")
+    urls = load_settings().database_replica_urls
+    assert urls is not None
+    assert [url.get_secret_value() for url in urls] == [
+        "postgresql://app:pw1@replica-1:5432/openpolicy",
+        "postgres://app:pw2@replica-2:5432,replica-3:5432/openpolicy",
+    ]
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["settings", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "pw1" not in result.output and "pw2" not in result.output
+    assert "replica-1:5432/openpolicy" in result.output

@@ -164,7 +164,7 @@ async def admin_keys(request: Request) -> Response:
     async def build(conn: ReadConnection) -> dict[str, Any]:
         return plain_list(await admin.api_keys(conn, p["service"]))
 
-    return await uncached(request, build)
+    return await uncached(request, build, primary=True)
 
 
 AUDIT_PARAMS = [
@@ -199,7 +199,7 @@ async def admin_audit(request: Request) -> Response:
     async def build(conn: ReadConnection) -> dict[str, Any]:
         return plain_list(await admin.audit_events(conn, p["action"], p["limit"]))
 
-    return await uncached(request, build)
+    return await uncached(request, build, primary=True)
 
 
 @router.post(
