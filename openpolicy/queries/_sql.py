@@ -301,7 +301,8 @@ async def session_id(conn: ReadConnection, code: str, *, parameter: str = "sessi
             f"{parameter}: expected a session written like 45-1, got {code!r}",
             parameter=parameter,
         ) from exc
-    known = _session_ids.get((parliament, number))
+    key = (database_of(conn), parliament, number)
+    known = _session_ids.get(key)
     if known is not None:
         return known
     found = await fetch_value(
@@ -311,13 +312,20 @@ async def session_id(conn: ReadConnection, code: str, *, parameter: str = "sessi
     )
     if found is None:
         raise NotFoundError(f"no session {parliament}-{number} in the database")
-    _session_ids[(parliament, number)] = int(found)
+    _session_ids[key] = int(found)
     return int(found)
 
 
 # A session's id never changes once it exists (ids are not reused), so a found one is kept:
-# one round trip less on every filtered request.
-_session_ids: dict[tuple[int, int], int] = {}
+# one round trip less on every filtered request. Kept per database: ids are one database's.
+_session_ids: dict[tuple[tuple[str, str, str], int, int], int] = {}
+
+
+def database_of(conn: ReadConnection) -> tuple[str, str, str]:
+    """Which database a connection reads (host, port, name): the key of what a process
+    keeps of one database's data when it reads several (a test session, replicas)."""
+    info = conn.info
+    return (info.host, str(info.port), info.dbname)
 
 
 async def session_filter_id(conn: ReadConnection, code: str | None) -> int | None:

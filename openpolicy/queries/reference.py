@@ -17,41 +17,49 @@ from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
 
 from openpolicy.db import ReadConnection
-from openpolicy.queries._sql import fetch_all
+from openpolicy.queries._sql import database_of, fetch_all
 from openpolicy.queries.freshness import version_of
 
 T = TypeVar("T")
+MAX_DATABASES = 8  # a primary and its replicas; more only in a test session
 
 
 class PerVersion(Generic[T]):
     """A value read from the database once per data version, shared by every request of
     the process until the version moves. Requests that need it while one of them reads it
-    wait for that read (one read after an ingest, not one per request in flight)."""
+    wait for that read (one read after an ingest, not one per request in flight).
+
+    Kept per database (host, port, name): a version number labels one database's data, so
+    a process reading two (a test session's clusters, a primary and its replicas) never
+    serves one's tables under the other's version."""
 
     def __init__(self, load: Callable[[ReadConnection, int], Awaitable[T]]) -> None:
         self._load = load
-        self._current: tuple[int, T] | None = None
-        self._loading: dict[tuple[asyncio.AbstractEventLoop, int], asyncio.Event] = {}
+        self._current: dict[tuple[str, str, str], tuple[int, T]] = {}
+        self._loading: dict[tuple[object, ...], asyncio.Event] = {}
 
     async def get(self, conn: ReadConnection) -> T:
         version = await version_of(conn)
-        cached = self._current
+        database = database_of(conn)
+        cached = self._current.get(database)
         if cached is not None and cached[0] == version:
             return cached[1]
-        key = (asyncio.get_running_loop(), version)
+        key = (asyncio.get_running_loop(), database, version)
         loading = self._loading.get(key)
         if loading is not None:
             await loading.wait()
-            cached = self._current
+            cached = self._current.get(database)
             if cached is not None and cached[0] == version:
                 return cached[1]
             return await self._load(conn, version)  # the reader failed: read our own
         done = self._loading[key] = asyncio.Event()
         try:
             value = await self._load(conn, version)
-            current = self._current
+            current = self._current.get(database)
             if current is None or current[0] <= version:
-                self._current = (version, value)
+                if current is None and len(self._current) >= MAX_DATABASES:
+                    self._current.pop(next(iter(self._current)))
+                self._current[database] = (version, value)
             return value
         finally:
             del self._loading[key]
