@@ -359,7 +359,10 @@ def start_server(cache: bool) -> Server:
             "DATABASE_URL": cluster.url(DATABASE).render_as_string(hide_password=False),
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "OPENPOLICY_API_CACHE_ENABLED": "true" if cache else "false",
+            # Limits that never refuse: every request still passes through the limiter.
             "OPENPOLICY_API_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "1000000000",
+            "OPENPOLICY_WEB_RATE_LIMIT_PER_MINUTE": "1000000000",
+            "OPENPOLICY_WEB_SEARCH_RATE_LIMIT_PER_MINUTE": "1000000000",
             "OPENPOLICY_LOG_LEVEL": "warning",
         }
     )

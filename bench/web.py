@@ -1,6 +1,7 @@
 """Web benchmark on the parliament-scale dataset (bench/generate.py), printing its figures.
 
-    python -m bench.web [--seconds 5] [--rounds 2]
+    python -m bench.web [--seconds 5] [--rounds 2] [--only NAME]
+    python -m bench.web middleware [--seconds 5] [--rounds 3]   (the middleware row alone)
 
 Every page type beside the API call that returns the same data, served by the same server
 in the same run: one uvicorn worker of the production app (Redis rate limits, access log,
@@ -13,8 +14,9 @@ p99 under that load ≤ 250 ms.
 
 Then, on a second server with the response cache on (Redis): pages answered from the cache
 against `/api/v1/ping` of that server (goal ≥ 0.8×), and the middleware row: `/api/v1/ping`
-(request id, maintenance gate, key check, Redis rate limit, access log, metrics) against a
-bare FastAPI hello app served in the same run (issue 15's goal: ≥ 0.6×).
+(request id, client address, Host check, maintenance switch, Redis rate limit, security
+and CORS headers, metrics, access log) against a bare FastAPI hello app served in the same
+run, in turns (issue 16's goal: ≥ 0.6×).
 """
 
 from __future__ import annotations
@@ -266,7 +268,7 @@ def _combined(loads: list[Load]) -> Load:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="web benchmark (prints its figures)")
-    parser.add_argument("command", nargs="?", default="run", choices=("run", "hello"))
+    parser.add_argument("command", nargs="?", default="run", choices=("run", "middleware", "hello"))
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
@@ -278,6 +280,16 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian package `wrk`)")
+    if args.command == "middleware":
+        header("the middleware: /api/v1/ping beside a bare FastAPI hello, in turns")
+        cached = start_server(cache=True)
+        try:
+            ping_load, bare_load = middleware_loads(cached, args.seconds, args.rounds)
+        finally:
+            cached.stop()
+        print(f"{'':40}{'req/s':>8}{'p99 ms':>9}{'against':>10}{'ratio':>8}  goal   met")
+        print_middleware_row(ping_load, bare_load)
+        return 0
     chosen = [p for p in pairs() if args.only is None or args.only in p.name]
 
     server = start_server(cache=False)
@@ -321,22 +333,12 @@ def main(argv: list[str] | None = None) -> int:
 
     header("response cache on (Redis): pages from the cache; the middleware")
     cached = start_server(cache=True)
-    hello = start_hello()
     try:
-        ping = ["/api/v1/ping"]
         hot_pages = [url for pair in chosen for url in pair.pages[:40]]
         warm(cached, hot_pages)
-        hits, pings = side_by_side(cached, hot_pages, ping, args.seconds, args.rounds)
-        bare = Server(hello.process, hello.port, hello.process)  # wrk needs .url only
-        bare_runs: list[Load] = []
-        ping_runs: list[Load] = []
-        wrk(bare, ["/hello"], 2)
-        for _ in range(args.rounds):
-            bare_runs.append(wrk(bare, ["/hello"], args.seconds))
-            ping_runs.append(wrk(cached, ping, args.seconds))
-        bare_load, ping_load = _combined(bare_runs), _combined(ping_runs)
+        hits, pings = side_by_side(cached, hot_pages, ["/api/v1/ping"], args.seconds, args.rounds)
+        ping_load, bare_load = middleware_loads(cached, args.seconds, args.rounds)
     finally:
-        hello.stop()
         cached.stop()
     print(f"{'':40}{'req/s':>8}{'p99 ms':>9}{'against':>10}{'ratio':>8}  goal   met")
     hit_ratio = hits.rps / pings.rps
@@ -346,19 +348,40 @@ def main(argv: list[str] | None = None) -> int:
         f"{pings.rps:10.0f}{hit_ratio:8.2f}  >=0.8  {hit_met}"
         "   (against /api/v1/ping of the same server)"
     )
+    print_middleware_row(ping_load, bare_load)
+    print(f"(pages from the cache: {len(hot_pages)} URLs of every page type, warmed first)")
+    return 0
+
+
+def middleware_loads(server: Server, seconds: int, rounds: int) -> tuple[Load, Load]:
+    """`/api/v1/ping` of `server` and a bare FastAPI hello, in turns: (ping, hello)."""
+    hello = start_hello()
+    try:
+        bare = Server(hello.process, hello.port, hello.process)  # wrk needs .url only
+        bare_runs: list[Load] = []
+        ping_runs: list[Load] = []
+        wrk(bare, ["/hello"], 2)
+        wrk(server, ["/api/v1/ping"], 2)
+        for _ in range(rounds):
+            bare_runs.append(wrk(bare, ["/hello"], seconds))
+            ping_runs.append(wrk(server, ["/api/v1/ping"], seconds))
+    finally:
+        hello.stop()
+    return _combined(ping_runs), _combined(bare_runs)
+
+
+def print_middleware_row(ping_load: Load, bare_load: Load) -> None:
     mw_ratio = ping_load.rps / bare_load.rps
     mw_met = "yes" if mw_ratio >= MIDDLEWARE_GOAL else "NO"
     print(
         f"{'/api/v1/ping (the whole middleware)':40}{ping_load.rps:8.0f}{ping_load.p99_ms:9.1f}"
         f"{bare_load.rps:10.0f}{mw_ratio:8.2f}  >=0.6  {mw_met}"
-        "   (against a bare FastAPI hello, same run; issue 15's goal)"
+        "   (against a bare FastAPI hello, same run; issue 16's goal)"
     )
     print(
         f"{'bare FastAPI hello':40}{bare_load.rps:8.0f}{bare_load.p99_ms:9.1f}"
         "   (one uvicorn worker, no middleware: the machine's reference)"
     )
-    print(f"(pages from the cache: {len(hot_pages)} URLs of every page type, warmed first)")
-    return 0
 
 
 if __name__ == "__main__":

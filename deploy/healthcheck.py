@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Container health check: exit 0 when GET /health answers 200 with status "healthy".
+"""Container health check: exit 0 when GET /readyz answers 200 with status "ready".
 
 Used by the image's HEALTHCHECK and compose (the slim image has no curl). Standard library
-only. The URL comes from OPENPOLICY_HEALTHCHECK_URL (default http://127.0.0.1:8000/health).
+only. The URL comes from OPENPOLICY_HEALTHCHECK_URL (default http://127.0.0.1:8000/readyz,
+the readiness of the process: the database answers; Redis being down only degrades). A
+/health URL works too: it passes when the report says "healthy".
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 import urllib.error
 import urllib.request
 
-DEFAULT_URL = "http://127.0.0.1:8000/health"
+DEFAULT_URL = "http://127.0.0.1:8000/readyz"
+PASSING = ("ready", "healthy")
 
 
 def check(url: str, timeout: float) -> str | None:
@@ -32,7 +35,7 @@ def check(url: str, timeout: float) -> str | None:
         document = json.loads(body)
     except ValueError:
         return f"{url} answered 200 but not JSON"
-    if not isinstance(document, dict) or document.get("status") != "healthy":
+    if not isinstance(document, dict) or document.get("status") not in PASSING:
         reported = document.get("status") if isinstance(document, dict) else document
         return f"{url} reports status {reported!r}"
     return None

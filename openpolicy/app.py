@@ -17,17 +17,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openpolicy import __version__
 from openpolicy.alerts import metrics as alerts_metrics
-from openpolicy.api import install_api, start_api, stop_api
-from openpolicy.cache import redis_client
+from openpolicy.api import install_api, open_api, start_api, stop_api
+from openpolicy.breaker import CircuitBreaker, database_probe
+from openpolicy.cache import redis_client, redis_probe
 from openpolicy.config import Settings, get_settings
-from openpolicy.db import ReadPool, WritePool, create_db_engine
-from openpolicy.errors import BadRequestError, OpenPolicyError, ServiceUnavailableError
+from openpolicy.db import ReadPool, WritePool, conninfo, create_db_engine
+from openpolicy.errors import (
+    BadRequestError,
+    ConfigurationError,
+    OpenPolicyError,
+    ServiceUnavailableError,
+)
 from openpolicy.ops import (
     backup_metrics,  # noqa: F401  (registers the backup-age scrape hook)
     scraper_metrics,
 )
-from openpolicy.ops.health import HEALTHY, health_report
-from openpolicy.ops.metrics import HttpMetricsMiddleware, render_metrics
+from openpolicy.ops import health as ops_health
+from openpolicy.ops.metrics import render_metrics
 from openpolicy.problems import HeadAsGet, problem_response
 
 log = logging.getLogger("openpolicy.app")
@@ -90,27 +96,60 @@ def _install_error_handlers(app: FastAPI) -> None:
 GC_THRESHOLDS = (10_000, 50, 100)
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    """Build the app. The engine is created in the lifespan unless one is handed in."""
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    *,
+    worker: ops_health.WorkerStatus | None = None,
+) -> FastAPI:
+    """Build the app. The engine is created in the lifespan unless one is handed in;
+    `worker` is the in-process ingest worker `openpolicy up` supervises (for /health)."""
     settings = settings or get_settings()
+    if settings.environment == "production" and not settings.site_url:
+        raise ConfigurationError(
+            "OPENPOLICY_SITE_URL is required in production: canonical links, feeds and "
+            "og:url must name the public site, never a Host header a client chose"
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = engine is None
-        # The operations' engine (health, metrics, the maintenance switch); the pages and the
-        # API read through the read pool (and its replicas, DATABASE_REPLICA_URLS), the
-        # server's own writes go through the write pool, always on the primary.
-        app.state.engine = engine if engine is not None else create_db_engine(settings)
+        # The operations' engine (health's heartbeats, metrics, the maintenance switch) waits
+        # the request path's short time for a connection; the pages and the API read through
+        # the read pool (and its replicas, DATABASE_REPLICA_URLS), the server's own writes
+        # go through the write pool, both behind the primary's circuit breaker.
+        app.state.engine = (
+            engine
+            if engine is not None
+            else create_db_engine(settings, pool_timeout=settings.db_acquire_timeout_seconds)
+        )
+        app.state.db_breaker = CircuitBreaker(
+            "database",
+            failures=settings.breaker_failures,
+            cooldown=settings.breaker_cooldown_seconds,
+            probe=database_probe(
+                conninfo(app.state.engine.url), settings.db_acquire_timeout_seconds
+            ),
+        )
         app.state.reads = ReadPool(
             settings,
             app.state.engine.url,
             replicas=[url.get_secret_value() for url in settings.database_replica_urls or ()],
+            breaker=app.state.db_breaker,
         )
-        app.state.writes = WritePool(settings, app.state.engine.url)
+        app.state.writes = WritePool(settings, app.state.engine.url, breaker=app.state.db_breaker)
+        app.state.redis = redis_client(settings)
+        app.state.redis_breaker = CircuitBreaker(
+            "redis",
+            failures=settings.breaker_failures,
+            cooldown=settings.breaker_cooldown_seconds,
+            probe=redis_probe(settings) if settings.redis_url is not None else None,
+        )
+        app.state.worker = worker
+        start_api(app, settings)  # before the pools open: it listens on the read pool's watcher
         await app.state.reads.open()
         await app.state.writes.open()
-        app.state.redis = redis_client(settings)
-        start_api(app, settings)
+        await open_api(app)
         # What startup built lives as long as the process: move it out of the collector's
         # sight, so full collections stop walking it under load (bench/api.py measured
         # about a tenth of a detail request's CPU time spent in the collector).
@@ -127,7 +166,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             gc.set_threshold(*thresholds)
             gc.unfreeze()  # an app built again in this process (tests) leaves nothing behind
-            await stop_api(app)
+            await stop_api(app)  # each step bounded: a hung dependency cannot hang shutdown
             await app.state.writes.close()
             await app.state.reads.close()
             if app.state.redis is not None:
@@ -147,28 +186,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     scraper_metrics.install()  # source freshness and fidelity, read from the database
     alerts_metrics.install()  # alerts sent and queue age, read from the database
-    app.add_middleware(HeadAsGet)  # inside the gate and the metrics, which see HEAD
-    install_api(app, settings)  # /api/v1 and its gate, inside the metrics middleware
-    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(HeadAsGet)  # inside the front door, which sees HEAD
+    install_api(app, settings)  # /api/v1 and the front door (metrics, access log included)
     _install_error_handlers(app)
-
-    @app.get("/health", tags=["operations"], summary="Service and dependency health")
-    def health(request: Request) -> Response:
-        report = health_report(
-            request.app.state.engine, request.app.state.redis, settings.environment
-        )
-        status = 200 if report["status"] == HEALTHY else 503
-        return Response(
-            orjson.dumps(report),
-            status_code=status,
-            media_type="application/json",
-            headers={"Cache-Control": "no-store"},
-        )
-
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
-    def metrics(request: Request) -> Response:
-        body, content_type = render_metrics(request.app.state.engine)
-        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+    _install_operations_routes(app, settings)
 
     from openpolicy.web import mount_web  # the web site; keeps /api, /health, /metrics as is
 
@@ -176,4 +197,49 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return app
 
 
-__all__ = ["ServiceUnavailableError", "create_app"]
+def _json(body: dict[str, Any], status: int) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _install_operations_routes(app: FastAPI, settings: Settings) -> None:
+    """/livez, /readyz, /health and /metrics (ops/health.py says who reads which)."""
+    stale_after = settings.worker_heartbeat_seconds * 3
+
+    @app.get("/livez", tags=["operations"], summary="Liveness: the process answers")
+    async def livez() -> Response:
+        return _json(ops_health.liveness(), 200)
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: the database answers")
+    async def readyz(request: Request) -> Response:
+        state = request.app.state
+        ready, body = await ops_health.readiness(
+            state.reads, state.db_breaker, state.redis_breaker if state.redis else None
+        )
+        return _json(body, 200 if ready else 503)
+
+    @app.get("/health", tags=["operations"], summary="Service and dependency health")
+    async def health(request: Request) -> Response:
+        state = request.app.state
+        report = await ops_health.health_report(
+            pool=state.reads,
+            database_breaker=state.db_breaker,
+            redis=state.redis,
+            redis_breaker=state.redis_breaker,
+            environment=settings.environment,
+            stale_after=stale_after,
+            worker=state.worker,
+        )
+        return _json(report, 503 if report["status"] == ops_health.UNHEALTHY else 200)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def metrics(request: Request) -> Response:
+        body, content_type = render_metrics(request.app.state.engine)
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+__all__ = ["ServiceUnavailableError", "create_app", "problem_response"]

@@ -11,7 +11,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -196,18 +196,22 @@ HostOption = Annotated[str | None, typer.Option("--host", help="Address to bind.
 PortOption = Annotated[int | None, typer.Option("--port", help="Port to bind.")]
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+def _serve(settings: Settings, host: str | None, port: int | None, worker: Any = None) -> None:
     import uvicorn
 
     from openpolicy.app import create_app
+    from openpolicy.proxies import ClientAddresses
 
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, worker=worker),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
         log_config=None,  # uvicorn's lines go through openpolicy.logs like ours
         access_log=False,
+        # X-Forwarded-* believed from OPENPOLICY_TRUSTED_PROXIES only (uvicorn's default
+        # trusts 127.0.0.1 whatever the app is told).
+        **ClientAddresses(settings.trusted_proxies).uvicorn_options(),
     )
 
 
@@ -252,6 +256,7 @@ def up(
 ) -> None:
     """Everything on one machine: database → migrate → sample if empty → serve + worker."""
     from openpolicy import schema
+    from openpolicy.config import mask_url
     from openpolicy.db import create_db_engine, database_url
 
     settings = current_settings()
@@ -260,7 +265,7 @@ def up(
     where = (
         f"embedded PostgreSQL in {settings.data_dir}"
         if settings.uses_embedded_database
-        else url.render_as_string(hide_password=True)
+        else mask_url(url.render_as_string(hide_password=False))
     )
     log.info("openpolicy %s: database: %s", __version__, where)
     engine = create_db_engine(settings, url)
@@ -283,7 +288,7 @@ def up(
         "serving on http://%s:%s  (Ctrl-C stops)", host or settings.host, port or settings.port
     )
     try:
-        _serve(settings, host, port)
+        _serve(settings, host, port, worker=background)
     finally:
         if background is not None:
             background.stop()

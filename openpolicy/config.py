@@ -78,6 +78,33 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = Field(
         default=5, ge=1, description="TCP/socket connect timeout for new database connections."
     )
+    db_acquire_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=30,
+        description="How long a web or API request waits for a database connection before "
+        "it answers 503 with Retry-After (ingest and operations wait db_pool_timeout_seconds).",
+    )
+    breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description="Failures in a row after which the database or Redis circuit opens: "
+        "requests stop waiting on it (503 for the database, in-process for Redis).",
+    )
+    breaker_cooldown_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="How often an open circuit probes its dependency for recovery (also the "
+        "Retry-After of the 503 answers meanwhile).",
+    )
+    redis_timeout_seconds: float = Field(
+        default=0.05,
+        gt=0,
+        le=5,
+        description="Longest a request waits on one Redis call (cache, rate limit) before "
+        "going on without it.",
+    )
 
     # --- Serving --------------------------------------------------------------------------
     host: str = Field(default="127.0.0.1", description="Address `openpolicy up/serve` binds.")
@@ -114,7 +141,26 @@ class Settings(BaseSettings):
     site_url: str | None = Field(
         default=None,
         description="Public base URL of the web site (canonical links, OpenGraph, Atom ids), "
-        "e.g. https://openpolicy.ca. Unset: taken from each request.",
+        "e.g. https://openpolicy.ca. Required in production; its host is always allowed.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=["localhost", "127.0.0.1", "::1"],
+        description="Host names requests may name besides site_url's (comma list; `*`: "
+        "any). Others are refused with 400; probes and /metrics are exempt.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Networks of the proxies in front (comma list, e.g. 10.0.0.0/8). From "
+        "them X-Forwarded-For is read: the client is its right-most address outside these "
+        "networks. Empty: the header is ignored (also by uvicorn).",
+    )
+    web_rate_limit_per_minute: int = Field(
+        default=300,
+        ge=1,
+        description="Web pages and feeds per minute per client address (static files free).",
+    )
+    web_search_rate_limit_per_minute: int = Field(
+        default=30, ge=1, description="Searches on the web site per minute per client address."
     )
     web_cache_seconds: int = Field(
         default=60,
@@ -135,8 +181,8 @@ class Settings(BaseSettings):
     )
     api_trust_forwarded_for: bool = Field(
         default=False,
-        description="Identify anonymous clients by the first X-Forwarded-For address (only "
-        "behind a proxy that sets it).",
+        description="Replaced by OPENPOLICY_TRUSTED_PROXIES (which proxies to believe); "
+        "setting it true is refused with a message saying so.",
     )
     api_cache_enabled: bool = Field(
         default=True,
@@ -168,7 +214,19 @@ class Settings(BaseSettings):
         "(a revocation takes effect within this).",
     )
     api_access_log: bool = Field(
-        default=True, description="Write one structured JSON access-log line per API request."
+        default=True, description="Write one structured JSON access-log line per request."
+    )
+    audit_flush_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="How often refused requests (401/403), counted per address and minute, "
+        "are written to audit_events.",
+    )
+    audit_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="audit_events older than this are deleted by the worker's daily job.",
     )
 
     # --- Sources and ingest (openpolicy/sources, openpolicy/ingest) ------------------------
@@ -470,6 +528,50 @@ class Settings(BaseSettings):
     def _empty_means_no_file(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _host_lists(cls, value: Any) -> Any:
+        """Accept `a,b` as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from openpolicy.proxies import parse_networks
+
+        parse_networks(value)  # raises ValueError naming the bad entry
+        return value
+
+    @field_validator("api_trust_forwarded_for")
+    @classmethod
+    def _removed_forwarded_for(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(
+                "OPENPOLICY_API_TRUST_FORWARDED_FOR is replaced by OPENPOLICY_TRUSTED_PROXIES: "
+                "list the networks of your proxies (e.g. 10.0.0.0/8); X-Forwarded-For is "
+                "then read from them only, right to left"
+            )
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"expected a URL like https://openpolicy.ca, got {value!r}")
+        return value.strip().rstrip("/")
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
@@ -484,7 +586,8 @@ class Settings(BaseSettings):
         return self.database_url is None
 
     def masked(self) -> dict[str, Any]:
-        """The effective settings as plain values, with every secret masked."""
+        """The effective settings as plain values: secrets masked, and every URL reduced to
+        its scheme and host (user info, path and query can hold credentials or tokens)."""
         shown: dict[str, Any] = {}
         for name, value in self:
             if isinstance(value, SecretStr):
@@ -493,21 +596,39 @@ class Settings(BaseSettings):
                 shown[name] = [_mask(v.get_secret_value()) for v in value]
             elif isinstance(value, Path):
                 shown[name] = str(value)
+            elif isinstance(value, str) and "://" in value:
+                shown[name] = mask_url(value)
             else:
                 shown[name] = value
         return shown
 
 
 def _mask(secret: str) -> str:
-    """Hide a secret but keep a URL's scheme and host readable for operators."""
-    if "://" in secret:
-        from sqlalchemy.engine import make_url
+    """A secret setting as it may be shown: a URL masked by `mask_url`, anything else whole."""
+    return mask_url(secret) if "://" in secret else "********"
 
-        try:
-            return make_url(secret).render_as_string(hide_password=True)
-        except Exception:  # not a URL after all: mask it whole
-            return "********"
-    return "********"
+
+def mask_url(url: str) -> str:
+    """`scheme://host:port` with `***` for whatever else the URL carries (user and
+    password, path, query): safe to print, log or report, and still says where it points."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "********"
+    if not parts.scheme:
+        return "********"
+    netloc = "***@" if "@" in parts.netloc else ""
+    if host:
+        netloc += f"[{host}]" if ":" in host else host
+        if port:
+            netloc += f":{port}"
+    path = "/***" if parts.path not in ("", "/") else parts.path
+    query = "?***" if parts.query else ""
+    return f"{parts.scheme}://{netloc}{path}{query}"
 
 
 def env_file_path() -> Path | None:

@@ -7,7 +7,14 @@
   reads, so a pool pointed at a streaming replica follows that replica's data version.
   With DATABASE_REPLICA_URLS the primary's pool holds one such pool per replica, and
   `pick()` chooses where each request reads: the replicas in turn, the primary when none
-  is up.
+  is up. Other channels ride on the primary watcher's connection (`listen`): the
+  maintenance switch.
+* **Failing fast.** The server's pools sit behind the database's circuit breaker
+  (openpolicy.breaker): a request waits at most `db_acquire_timeout_seconds` for a
+  connection, and while the circuit is open it is refused at once with a 503 and
+  `Retry-After`; a probe finds the database back, the pools drop the connections the outage
+  broke, and requests resume. Replicas are not behind it: a replica that stops or hangs is
+  left out by its own watcher (`pick`), so it never opens the primary's circuit.
 * **Writes** — ingest, the command line, operations — open plain psycopg connections with
   `connect()` (or `connect_async()` for a command that reads through the query functions).
   The server's own few writes (audit trail, API-key use) and the key checks that must see
@@ -28,7 +35,7 @@ import datetime as dt
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,6 +48,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import QueuePool
 
+from openpolicy.breaker import CircuitBreaker, guard_database_async
 from openpolicy.config import Settings
 from openpolicy.dataversion import CHANNEL, VERSION_SQL, WATCH_SQL
 
@@ -196,6 +204,10 @@ async def _configure_read(conn: ReadConnection) -> None:
     _checked_out_at[conn] = time.monotonic()  # just connected: no ping needed yet
 
 
+# Called with the watcher's connection when it connects and on each notice of its channel.
+Listener = Callable[[ReadConnection], Awaitable[None]]
+
+
 class DataVersionWatcher:
     """The data version of one database as this process knows it: `current()` is
     (version, changed_at), or None while unknown (then a request reads the row itself).
@@ -209,6 +221,11 @@ class DataVersionWatcher:
     notes whether the database is a standby and how old its last replayed transaction is
     (`replay_lag`); a read that does not answer within `READ_TIMEOUT_SECONDS` counts as
     the database being down, so a hung replica is left out like a stopped one.
+
+    Other channels ride on the same connection (`listen(channel, callback)`, before
+    `start`): the maintenance switch does. Each callback runs when the connection is made
+    and on every notice of its channel; `listening` is True only once they all ran, and
+    only on a primary (a process that is not listening reads such state itself).
     """
 
     REFRESH_SECONDS = 5.0
@@ -225,9 +242,14 @@ class DataVersionWatcher:
         self.replay_lag: float | None = None  # seconds, on a standby that replayed one
         self.connects = 0  # connections made so far: a new one means the database came back
         self._connection: ReadConnection | None = None
+        self.listeners: dict[str, Listener] = {}
         self._value: tuple[int, dt.datetime | None] | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def listen(self, channel: str, callback: Listener) -> None:
+        """Also LISTEN on `channel` and call `callback` (see the class docstring)."""
+        self.listeners[channel] = callback
 
     def current(self) -> tuple[int, dt.datetime | None] | None:
         return self._value
@@ -273,25 +295,32 @@ class DataVersionWatcher:
                 async with await psycopg.AsyncConnection.connect(
                     self.target, autocommit=True, application_name=self.application_name
                 ) as conn:
+                    primary = True
                     try:
-                        await conn.execute(f"LISTEN {CHANNEL}")
-                        self.listening = True
+                        for channel in (CHANNEL, *self.listeners):
+                            await conn.execute(f"LISTEN {channel}")
                     except psycopg.errors.ReadOnlySqlTransaction:
-                        self.listening = False  # a hot standby: poll the replayed row
+                        primary = False  # a hot standby: poll the replayed row
                     await self._read(conn)
+                    if primary:
+                        for listener in self.listeners.values():
+                            await listener(conn)
+                    self.listening = primary
                     self._ready.set()
                     refreshed = time.monotonic()
                     while True:
-                        heard = True
-                        if self.listening:
-                            heard = False
-                            async for _notice in conn.notifies(
+                        heard: set[str] = {CHANNEL}
+                        if primary:
+                            heard = set()
+                            async for notice in conn.notifies(
                                 timeout=self.WAIT_SECONDS, stop_after=1
                             ):
-                                heard = True
+                                heard.add(notice.channel)
+                            for channel in heard & self.listeners.keys():
+                                await self.listeners[channel](conn)
                         else:
                             await asyncio.sleep(self.POLL_SECONDS)
-                        if heard or time.monotonic() - refreshed >= self.REFRESH_SECONDS:
+                        if CHANNEL in heard or time.monotonic() - refreshed >= self.REFRESH_SECONDS:
                             await self._read(conn)
                             refreshed = time.monotonic()
             except psycopg.Error as exc:
@@ -312,6 +341,8 @@ class ReadPool:
     joins took several times longer than running them (0.37 ms against 0.06 ms for a page
     of bills). Query functions whose best plan depends on the values (search windows)
     send their values as literals, never prepared.
+
+    With a `breaker` (the server's), `connection()` fails fast: see the module docstring.
     """
 
     def __init__(
@@ -321,15 +352,19 @@ class ReadPool:
         *,
         name: str = "openpolicy-read",
         replicas: Sequence[URL | str] = (),
+        breaker: CircuitBreaker | None = None,
     ):
         self.url = url
         self.conninfo = _target(url)
         self.name = name
+        self.breaker = breaker
         self.pool = AsyncConnectionPool(
             self.conninfo,
             min_size=min(settings.db_pool_size, 4),
             max_size=settings.db_pool_size + settings.db_max_overflow,
-            timeout=settings.db_pool_timeout_seconds,
+            # The request path's wait, not the pool timeout of ingest and operations.
+            timeout=settings.db_acquire_timeout_seconds,
+            reconnect_timeout=RECONNECT_SECONDS,
             max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
             kwargs={
                 "autocommit": True,
@@ -361,6 +396,7 @@ class ReadPool:
     async def open(self) -> None:
         """Open in the event loop that will use the connections (the app's lifespan)."""
         await self.pool.open(wait=False)
+        _check_on_recovery(self.pool, self.breaker)
         await self.version.start()
         self.checked_connects = self.version.connects  # a new pool: nothing broken to drop
         for replica in self.replicas:
@@ -370,7 +406,7 @@ class ReadPool:
         for replica in self.replicas:
             await replica.close()
         await self.version.stop()
-        await self.pool.close()
+        await self.pool.close()  # waits at most 5 s for connections in use
 
     def pick(self) -> ReadPool:
         """Where one request reads: the next replica in turn that is up and current enough,
@@ -435,7 +471,9 @@ class ReadPool:
             self._checking = None
 
     def connection(self) -> AbstractAsyncContextManager[ReadConnection]:
-        return self.pool.connection()
+        if self.breaker is None:
+            return self.pool.connection()
+        return _guarded(self.pool, self.breaker)
 
     async def data_version(self, conn: ReadConnection) -> tuple[int, dt.datetime | None]:
         """The version of the data this pool reads: the watcher's, else read on `conn`."""
@@ -448,14 +486,24 @@ class ReadPool:
 
 class WritePool:
     """The server's own writes (audit trail, API-key use) and the reads that must see them
-    at once (API-key checks): a few autocommit connections to the primary."""
+    at once (API-key checks): a few autocommit connections to the primary, failing fast
+    behind the primary's `breaker` like the read pool."""
 
-    def __init__(self, settings: Settings, url: URL | str, *, name: str = "openpolicy-write"):
+    def __init__(
+        self,
+        settings: Settings,
+        url: URL | str,
+        *,
+        name: str = "openpolicy-write",
+        breaker: CircuitBreaker | None = None,
+    ):
+        self.breaker = breaker
         self.pool = AsyncConnectionPool(
             _target(url),
             min_size=1,
             max_size=4,
-            timeout=settings.db_pool_timeout_seconds,
+            timeout=settings.db_acquire_timeout_seconds,
+            reconnect_timeout=RECONNECT_SECONDS,
             max_lifetime=float(max(settings.db_pool_recycle_seconds, 60)),
             kwargs={
                 "autocommit": True,
@@ -468,12 +516,47 @@ class WritePool:
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
+        _check_on_recovery(self.pool, self.breaker)
 
     async def close(self) -> None:
-        await self.pool.close()
+        await self.pool.close()  # waits at most 5 s for connections in use
 
     def connection(self) -> AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]:
-        return self.pool.connection()
+        if self.breaker is None:
+            return self.pool.connection()
+        return _guarded(self.pool, self.breaker)
+
+
+# How long a pool keeps retrying a lost connection in the background: one retry. While the
+# database is down the breaker refuses requests at once and probes by itself; once it
+# closes, the next request makes the pool connect straight away. A longer window left the
+# pool asleep in its exponential backoff (1, 2, 4… s) when the database came back, and
+# requests timed out waiting for it (tests/faults/test_database.py).
+RECONNECT_SECONDS = 1.0
+
+
+@contextlib.asynccontextmanager
+async def _guarded(
+    pool: AsyncConnectionPool[Any], breaker: CircuitBreaker
+) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """A connection of `pool` behind `breaker`: refused at once while it is open, failures
+    to reach the database reported to it (and answered 503 with Retry-After)."""
+    async with guard_database_async(breaker), pool.connection() as conn:
+        yield conn
+
+
+def _check_on_recovery(pool: AsyncConnectionPool[Any], breaker: CircuitBreaker | None) -> None:
+    """When `breaker` finds the database back, drop the connections the outage broke before
+    requests resume (each would fail one request, and could open the circuit again). The
+    probe runs in a thread of its own; the check runs in the pool's event loop."""
+    if breaker is None:
+        return
+    loop = asyncio.get_running_loop()
+
+    def check() -> None:
+        asyncio.run_coroutine_threadsafe(pool.check(), loop).result(timeout=10)
+
+    breaker.before_closing(check)
 
 
 # --- the write side -----------------------------------------------------------------------
@@ -495,15 +578,16 @@ def connect(
 
 @contextlib.asynccontextmanager
 async def connect_async(
-    where: Settings | URL | str, *, application_name: str = "openpolicy-cli"
+    where: Settings | URL | str, *, application_name: str = "openpolicy-cli", **kwargs: Any
 ) -> AsyncIterator[ReadConnection]:
-    """One read connection outside the server (the command line, benchmarks), configured
-    like the pool's, for calling the query functions."""
+    """One read connection outside the server (the command line, benchmarks, the worker's
+    watchdog), configured like the pool's, for calling the query functions."""
     conn = await psycopg.AsyncConnection.connect(
         _target(where),
         autocommit=True,
         prepare_threshold=1,
         application_name=application_name,
+        **kwargs,
     )
     await _configure_read(conn)
     try:
@@ -512,8 +596,12 @@ async def connect_async(
         await conn.close()
 
 
-def create_db_engine(settings: Settings, url: URL | None = None) -> Engine:
-    """A SQLAlchemy engine (Alembic, and the operations commands written with it)."""
+def create_db_engine(
+    settings: Settings, url: URL | None = None, *, pool_timeout: float | None = None
+) -> Engine:
+    """A SQLAlchemy engine (Alembic, and the operations code written with it). The serving
+    app passes its short `pool_timeout`, so an operations request answers 503 instead of
+    waiting the pool timeout of ingest and the command line."""
     return create_engine(
         url if url is not None else database_url(settings),
         poolclass=QueuePool,
@@ -521,7 +609,7 @@ def create_db_engine(settings: Settings, url: URL | None = None) -> Engine:
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=settings.db_pool_pre_ping,
         pool_recycle=settings.db_pool_recycle_seconds,
-        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds if pool_timeout is None else pool_timeout,
         connect_args={
             "connect_timeout": settings.db_connect_timeout_seconds,
             "application_name": "openpolicy",

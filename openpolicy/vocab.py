@@ -127,7 +127,7 @@ def _key(text: str) -> str:
     return " ".join(normalize_hyphens(normalize_apostrophes(text)).casefold().split())
 
 
-_BILL_NUMBER = re.compile(r"([CS])\s*-\s*(\d{1,4})([A-Z]?)\b")
+_BILL_NUMBER = re.compile(r"([CS])\s*-\s*([0-9]{1,4})([A-Z]?)\b")
 
 
 def normalize_bill_number(text: str | None) -> str | None:
@@ -146,7 +146,17 @@ def session_code(parliament: int, session: int) -> str:
     return f"{parliament}-{session}"
 
 
-_SESSION = re.compile(r"(\d{1,2})-(\d)")
+# ASCII digits only: `\d` also matches ٤٥ and ４５, which int() would then accept.
+_SESSION = re.compile(r"([0-9]{1,2})-([0-9])")
+
+
+_ASCII_INT = re.compile(r"-?[0-9]{1,18}")
+
+
+def ascii_int(raw: str) -> int | None:
+    """An integer written in ASCII digits, else None (int() also takes ５, ٥, `1_000` and
+    surrounding spaces, none of which a parameter of ours may hold)."""
+    return int(raw) if _ASCII_INT.fullmatch(raw) else None
 
 
 def parse_session_code(code: str) -> tuple[int, int]:

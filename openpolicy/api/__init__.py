@@ -1,18 +1,19 @@
 """The public REST API, `/api/v1`: thin handlers over `openpolicy.queries`.
 
-`create_app` calls `install_api(app, settings)` (routes, the gate middleware, error
-mapping, OpenAPI and its docs page) and, in its lifespan, once the app's read and write
-pools are open (openpolicy.db), `start_api(app, settings)` / `await stop_api(app)` (the
-response cache, the rate limiter, the maintenance reader).
+`create_app` calls `install_api(app, settings)` (routes, the front door, error mapping,
+OpenAPI and its docs page) and, in its lifespan, `start_api(app, settings)` before the app's
+read and write pools open (openpolicy.db), `await open_api(app)` once they are, and
+`await stop_api(app)` before they close (the response cache, the rate limiter, the refusal
+audit, the maintenance reader).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -20,8 +21,12 @@ from starlette.responses import HTMLResponse, Response
 from openpolicy import __version__
 from openpolicy.api.constants import API_PREFIX
 from openpolicy.config import Settings
+from openpolicy.errors import OpenPolicyError
+
+log = logging.getLogger("openpolicy.api")
 
 OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
+SHUTDOWN_STEP_SECONDS = 5.0
 DOCS_PATH = f"{API_PREFIX}/docs"
 
 DESCRIPTION = """
@@ -38,6 +43,26 @@ English and French, and members, from the official sources (LEGISinfo, ourcommon
 * Responses carry `ETag` and `Last-Modified`; conditional requests answer 304.
 
 Full guide: docs/api.md in the repository.
+"""
+
+
+SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+# Swagger UI, started by a static script (the Content-Security-Policy allows no inline one).
+DOCS_HTML = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>OpenPolicy API</title>
+<link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{SWAGGER_UI}/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
 """
 
 
@@ -111,8 +136,8 @@ def _keep_referenced_schemas(document: dict[str, Any]) -> None:
 
 
 def install_api(app: FastAPI, settings: Settings) -> None:
-    """Routes, the gate, error mapping, OpenAPI and docs. Call before HttpMetricsMiddleware
-    is added, so requests the gate refuses (429, 401, 503) are still counted."""
+    """Routes, the front door (which counts and times every request for the metrics, those
+    it refuses itself included: 400, 401, 429, 503), error mapping, OpenAPI and docs."""
     import psycopg
     import psycopg_pool
 
@@ -127,73 +152,126 @@ def install_api(app: FastAPI, settings: Settings) -> None:
 
     @app.get(DOCS_PATH, include_in_schema=False)
     def docs_page() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=OPENAPI_PATH, title="OpenPolicy API")
+        return HTMLResponse(DOCS_HTML)
 
-    from openpolicy.errors import BadRequestError, DatabaseUnavailableError
+    import sqlalchemy.exc
+
+    from openpolicy.breaker import database_failure, database_unavailable
+    from openpolicy.errors import BadRequestError
     from openpolicy.problems import problem_response
 
     @app.exception_handler(psycopg.errors.DataError)
     async def _bad_value(request: Request, exc: psycopg.errors.DataError) -> Response:
-        first = str(exc).strip().splitlines()[0] if str(exc) else "invalid value"
-        return problem_response(BadRequestError(f"invalid value: {first}"), request.url.path)
-
-    @app.exception_handler(psycopg_pool.PoolTimeout)
-    async def _pool_timeout(request: Request, exc: psycopg_pool.PoolTimeout) -> Response:
-        error = DatabaseUnavailableError("the database is busy; retry shortly", retry_after=5)
-        return problem_response(error, request.url.path)
-
-    @app.exception_handler(psycopg.OperationalError)
-    async def _db_down(request: Request, exc: psycopg.OperationalError) -> Response:
-        error = DatabaseUnavailableError(
-            "the database is unreachable; retry shortly", retry_after=30
+        # PostgreSQL's own message names internals (types, casts, values it was handed):
+        # log it, and tell the client only that a value was not usable.
+        log.info("rejected a value on %s: %s", request.url.path, exc)
+        error = BadRequestError(
+            "a parameter's value is out of range or not usable; check the values sent"
         )
         return problem_response(error, request.url.path)
+
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        """The database failed outside a guarded pool (the engine's sessions): 503."""
+        breaker = getattr(request.app.state, "db_breaker", None)
+        cause = getattr(exc, "orig", None) or exc
+        if breaker is None:
+            from openpolicy.errors import DatabaseUnavailableError
+
+            error: Exception = DatabaseUnavailableError(
+                "the database is unreachable; retry shortly", retry_after=2
+            )
+        else:
+            if isinstance(exc, psycopg_pool.PoolTimeout | sqlalchemy.exc.TimeoutError) or (
+                isinstance(cause, BaseException) and database_failure(cause)
+            ):
+                breaker.failed(exc)
+            error = database_unavailable(breaker)
+        assert isinstance(error, OpenPolicyError)
+        return problem_response(error, request.url.path)
+
+    for failure in (
+        psycopg_pool.PoolTimeout,
+        psycopg.OperationalError,
+        sqlalchemy.exc.OperationalError,
+        sqlalchemy.exc.TimeoutError,
+    ):
+        app.add_exception_handler(failure, _database_down)
 
     app.add_middleware(ApiGate, settings=settings)
 
 
 def start_api(app: FastAPI, settings: Settings) -> None:
-    """Lifespan start: response cache, rate limiter, maintenance reader, pool gauges. The
-    read and write pools (`app.state.reads`, `app.state.writes`) are the app's."""
-    from redis.asyncio import Redis as AsyncRedis
-
+    """Lifespan start, before the pools open: response cache and rate limiter (behind the
+    Redis breaker), refusal audit, the maintenance switch (its channel heard on the read
+    pool's data-version listener), pool gauges. `app.state` holds `engine`, `reads`,
+    `writes`, `redis`, `db_breaker` and `redis_breaker` (openpolicy.app)."""
+    from openpolicy.api.audit import RefusalAudit
     from openpolicy.api.cache import MemoryResponseCache, NoCache, RedisResponseCache
     from openpolicy.api.metrics import register_pool
     from openpolicy.api.ratelimit import RateLimiter
     from openpolicy.api.responses import ApiContext
+    from openpolicy.breaker import CircuitBreaker
+    from openpolicy.cache import RequestRedis, async_redis_client
+    from openpolicy.ops.maintenance import CHANNEL as MAINTENANCE_CHANNEL
     from openpolicy.ops.maintenance import MaintenanceReader
 
-    async_redis = (
-        AsyncRedis.from_url(
-            settings.redis_url.get_secret_value(), socket_connect_timeout=2, socket_timeout=2
-        )
-        if settings.redis_url is not None
-        else None
+    reads = app.state.reads
+    breaker: CircuitBreaker = app.state.db_breaker
+    async_redis = async_redis_client(settings)
+    request_redis = (
+        RequestRedis(async_redis, app.state.redis_breaker) if async_redis is not None else None
     )
     cache: Any
     if not settings.api_cache_enabled:
         cache = NoCache()
-    elif app.state.redis is not None and async_redis is not None:
-        cache = RedisResponseCache(app.state.redis, async_redis, settings.api_cache_ttl_seconds)
+    elif app.state.redis is not None and request_redis is not None:
+        cache = RedisResponseCache(app.state.redis, request_redis, settings.api_cache_ttl_seconds)
     else:
         cache = MemoryResponseCache(settings.api_cache_max_entries)
     app.state.response_cache = cache  # the web pages' too (openpolicy.web.serving)
+    maintenance = MaintenanceReader(app.state.engine, settings)
+    reads.version.listen(MAINTENANCE_CHANNEL, maintenance.on_notice)
+    maintenance.follow(lambda: reads.version.listening, lambda: not breaker.closed)
     app.state.api = ApiContext(
         reads=app.state.reads, cache=cache, max_age=settings.api_http_max_age_seconds
     )
-    app.state.api_async_redis = async_redis
-    app.state.rate_limiter = RateLimiter(async_redis)
-    app.state.maintenance = MaintenanceReader(app.state.engine, settings)
-    register_pool(app.state.reads.pool)
-    for replica in app.state.reads.replicas:
+    app.state.api_redis = request_redis
+    app.state.rate_limiter = RateLimiter(request_redis)
+    app.state.refusal_audit = RefusalAudit(app.state.writes, settings.audit_flush_seconds)
+    app.state.maintenance = maintenance
+    register_pool(reads.pool)
+    for replica in reads.replicas:
         register_pool(replica.pool)
     register_pool(app.state.writes.pool)
 
 
+async def open_api(app: FastAPI) -> None:
+    """Lifespan start, once the pools are open, in the event loop that runs the background
+    tasks (rate-limit synchronisation, audit flushes)."""
+    app.state.rate_limiter.start()
+    app.state.refusal_audit.start()
+
+
 async def stop_api(app: FastAPI) -> None:
-    async_redis = getattr(app.state, "api_async_redis", None)
-    if async_redis is not None:
-        await async_redis.aclose()
+    """Lifespan end, before the pools close: last counts to Redis and the audit trail, the
+    Redis client closed; each step bounded, so a dependency that hangs cannot hang the
+    shutdown."""
+    import asyncio
+    import contextlib
+
+    steps = []
+    limiter = getattr(app.state, "rate_limiter", None)
+    if limiter is not None:
+        steps.append(limiter.stop())
+    audit = getattr(app.state, "refusal_audit", None)
+    if audit is not None:
+        steps.append(audit.stop())
+    redis = getattr(app.state, "api_redis", None)
+    if redis is not None:
+        steps.append(redis.aclose())
+    for step in steps:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(step, timeout=SHUTDOWN_STEP_SECONDS)
 
 
-__all__ = ["API_PREFIX", "install_api", "start_api", "stop_api"]
+__all__ = ["API_PREFIX", "install_api", "open_api", "start_api", "stop_api"]

@@ -3,11 +3,13 @@
 Redis when configured (shared by every replica), otherwise a bounded in-process LRU. Keys
 start with the data version, so an ingest never has to purge anything: the next request
 simply asks for a key that does not exist yet, and old entries expire on their TTL. Redis
-being down is a miss, never an error.
+being down, hung or slow is a miss, never an error, and never a wait longer than
+`redis_timeout_seconds` (its circuit then skips it altogether; `openpolicy.cache`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import OrderedDict
@@ -15,10 +17,10 @@ from typing import Protocol
 
 from prometheus_client import Counter
 from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 
 from openpolicy.cache import KEY_PREFIX as SHARED_PREFIX
+from openpolicy.cache import RedisSkippedError, RequestRedis
 from openpolicy.ops.metrics import REGISTRY
 
 log = logging.getLogger("openpolicy.api.cache")
@@ -53,31 +55,30 @@ class RedisResponseCache:
 
     backend = "redis"
 
-    def __init__(self, client: Redis, async_client: AsyncRedis, ttl: int) -> None:
+    def __init__(self, client: Redis, request_redis: RequestRedis, ttl: int) -> None:
         self.client = client
-        self.async_client = async_client
+        self.redis = request_redis
         self.ttl = ttl
 
     async def get(self, key: str) -> bytes | None:
+        full_key = KEY_PREFIX + key
         try:
-            value = await self.async_client.get(KEY_PREFIX + key)
-        except RedisError as exc:
-            log.warning("response cache unavailable: %s", exc)
+            value = await self.redis.run(lambda redis: redis.get(full_key))
+        except RedisSkippedError:
             _MISS.inc()
             return None
         if value is None:
             _MISS.inc()
             return None
         _HIT.inc()
-        return bytes(value)  # type: ignore[arg-type]
+        return value if isinstance(value, bytes) else bytes(value, "utf-8")
 
     async def set(self, key: str, body: bytes) -> None:
         if len(body) > MAX_BODY_BYTES:
             return
-        try:
-            await self.async_client.set(KEY_PREFIX + key, body, ex=self.ttl)
-        except RedisError as exc:
-            log.warning("response cache unavailable: %s", exc)
+        full_key = KEY_PREFIX + key
+        with contextlib.suppress(RedisSkippedError):
+            await self.redis.run(lambda redis: redis.set(full_key, body, ex=self.ttl))
 
     def clear(self) -> int:
         deleted = 0

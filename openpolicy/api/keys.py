@@ -100,22 +100,6 @@ def _audit_params(
     return (actor, action, status_code, path, client_ip, orjson.dumps(details or {}).decode())
 
 
-async def audit_async(
-    conn: psycopg.AsyncConnection[Any],
-    action: str,
-    *,
-    actor: str | None,
-    status_code: int | None = None,
-    path: str | None = None,
-    client_ip: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """One audit event, from the server (the gate's 401s and 403s)."""
-    await conn.execute(
-        AUDIT_SQL, _audit_params(action, actor, status_code, path, client_ip, details)
-    )
-
-
 def audit(
     conn: psycopg.Connection[Any],
     action: str,
@@ -126,7 +110,8 @@ def audit(
     client_ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """One audit event, from the command line (in the command's transaction)."""
+    """One audit event, from the command line (in the command's transaction). The server's
+    refusals are counted per address and minute instead (openpolicy.api.audit)."""
     conn.execute(AUDIT_SQL, _audit_params(action, actor, status_code, path, client_ip, details))
 
 

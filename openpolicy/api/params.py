@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from openpolicy.errors import BadRequestError, ValidationFailedError
 from openpolicy.queries.paging import MAX_LIMIT, PageRequest, SortKey, decode_cursor
-from openpolicy.vocab import parse_session_code
+from openpolicy.vocab import ascii_int, parse_session_code
 
 Kind = Literal["str", "int", "bool", "date", "datetime", "enum", "session", "list"]
 
@@ -53,7 +53,7 @@ class Param:
         elif self.kind == "enum":
             schema = {"type": "string", "enum": list(self.choices)}
         elif self.kind == "session":
-            schema = {"type": "string", "pattern": r"^\d{1,2}-\d$"}
+            schema = {"type": "string", "pattern": r"^[0-9]{1,2}-[0-9]$"}
         elif self.kind == "list":
             schema = {"type": "string", "pattern": _list_pattern(self.choices)}
         else:
@@ -181,12 +181,9 @@ def parse(request: Request, params: Iterable[Param]) -> Parsed:
 def _convert(param: Param, raw: str) -> Any:
     name = param.name
     if param.kind == "int":
-        try:
-            value = int(raw)
-        except ValueError:
-            raise BadRequestError(
-                f"{name}: expected an integer, got {raw!r}", parameter=name
-            ) from None
+        value = ascii_int(raw)
+        if value is None:
+            raise BadRequestError(f"{name}: expected an integer, got {raw!r}", parameter=name)
         if (param.minimum is not None and value < param.minimum) or (
             param.maximum is not None and value > param.maximum
         ):

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
+import time
 from typing import Any
 
 import procrastinate
@@ -35,6 +37,8 @@ log = logging.getLogger("openpolicy.ingest.jobs")
 QUEUE = "ingest"
 RUN_TASK = "openpolicy.ingest.run_source"
 STALLED_TASK = "openpolicy.ingest.retry_stalled_jobs"
+PRUNE_AUDIT_TASK = "openpolicy.ops.prune_audit_events"
+PRUNE_AUDIT_CRON = "17 3 * * *"  # daily, at a quiet hour
 
 
 class RunFailedError(Exception):
@@ -87,6 +91,20 @@ def build_app(settings: Settings, database: URL) -> procrastinate.App:
     @app.task(name=STALLED_TASK, queue=QUEUE, queueing_lock=STALLED_TASK)
     async def retry_stalled_jobs(timestamp: int) -> int:
         return await requeue_stalled(app, settings)
+
+    @app.periodic(cron=PRUNE_AUDIT_CRON, periodic_id="prune-audit-events")
+    @app.task(name=PRUNE_AUDIT_TASK, queue=QUEUE, queueing_lock=PRUNE_AUDIT_TASK)
+    def prune_audit_events_job(timestamp: int = 0) -> int:
+        """The audit trail's retention (`audit_retention_days`)."""
+        from openpolicy.db import connect
+        from openpolicy.ops.audit import prune_audit_events
+
+        with connect(database, autocommit=True, application_name="openpolicy-retention") as conn:
+            deleted = prune_audit_events(conn, settings.audit_retention_days)
+        log.info(
+            "audit_events: %d older than %d days deleted", deleted, settings.audit_retention_days
+        )
+        return deleted
 
     from openpolicy.alerts.jobs import register_tasks
 
@@ -146,30 +164,137 @@ def run_worker(settings: Settings, database: URL) -> None:
 
 
 class BackgroundWorker:
-    """A worker in a thread of this process (`openpolicy up`), stopped on exit."""
+    """A worker in a thread of this process (`openpolicy up`), supervised.
+
+    Any failure (the database restarted, a heartbeat that could not be written, a bug) ends
+    the procrastinate worker; the supervisor starts a new one after a backoff that doubles
+    from `BACKOFF_SECONDS` to `BACKOFF_MAX_SECONDS` (and starts over once a worker has run
+    for a while). A worker whose heartbeat row goes stale while it "runs" is restarted too.
+    `status()` is what /health reports.
+    """
+
+    BACKOFF_SECONDS = 1.0
+    BACKOFF_MAX_SECONDS = 60.0
+    HEALTHY_RUN_SECONDS = 60.0
 
     def __init__(self, settings: Settings, database: URL) -> None:
         self.settings = settings
         self.database = database
+        self.state = "starting"
+        self.restarts = 0
+        self.last_error: str | None = None
+        self.worker_id: int | None = None
+        self.next_attempt_in: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, name="openpolicy-worker", daemon=True)
 
+    def status(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "worker_id": self.worker_id,
+            "restarts": self.restarts,
+            "last_error": self.last_error,
+            "next_attempt_in_seconds": self.next_attempt_in,
+        }
+
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
-        self._task = loop.create_task(
-            run_worker_async(self.settings, self.database, install_signal_handlers=False)
-        )
+        self._task = loop.create_task(self._supervise())
         self._ready.set()
         try:
             loop.run_until_complete(self._task)
-        except (asyncio.CancelledError, Exception) as exc:
-            if not isinstance(exc, asyncio.CancelledError):
-                log.exception("the in-process worker stopped")
+        except asyncio.CancelledError:
+            pass
         finally:
+            self.state = "stopped"
             loop.close()
+
+    async def _supervise(self) -> None:
+        delay = self.BACKOFF_SECONDS
+        while True:
+            started = time.monotonic()
+            try:
+                await self._run_once()
+                reason = "the worker stopped by itself"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                text = str(exc).strip().splitlines()
+                reason = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+            self.worker_id = None
+            self.last_error = reason
+            self.restarts += 1
+            if time.monotonic() - started > self.HEALTHY_RUN_SECONDS:
+                delay = self.BACKOFF_SECONDS
+            wait = delay * random.uniform(0.8, 1.2)
+            log.warning("in-process worker failed (%s); restarting in %.1f s", reason, wait)
+            self.state = "restarting"
+            self.next_attempt_in = round(wait, 1)
+            await asyncio.sleep(wait)
+            self.next_attempt_in = None
+            delay = min(delay * 2, self.BACKOFF_MAX_SECONDS)
+
+    async def _run_once(self) -> None:
+        """One worker's life: register, run, watch its heartbeat row; returns or raises when
+        it ends."""
+        from procrastinate.worker import Worker
+
+        app = build_app(self.settings, self.database)
+        async with app.open_async():
+            await requeue_stalled(app, self.settings)
+            worker = Worker(
+                app=app,
+                queues=[QUEUE, ALERTS_QUEUE],
+                name="openpolicy-worker",
+                concurrency=self.settings.worker_concurrency,
+                wait=True,
+                install_signal_handlers=False,
+                update_heartbeat_interval=self.settings.worker_heartbeat_seconds,
+                stalled_worker_timeout=stalled_after(self.settings),
+                fetch_job_polling_interval=min(5.0, self.settings.worker_heartbeat_seconds),
+                delete_jobs="successful",
+            )
+            running = asyncio.create_task(
+                worker.run(),  # type: ignore[no-untyped-call]
+                name="procrastinate-worker",
+            )
+            watchdog = asyncio.create_task(self._watch(worker), name="worker-watchdog")
+            try:
+                done, _ = await asyncio.wait(
+                    {running, watchdog}, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    task.result()  # raises what ended it
+            finally:
+                for task in (running, watchdog):
+                    task.cancel()
+                await asyncio.gather(running, watchdog, return_exceptions=True)
+
+    async def _watch(self, worker: Any) -> None:
+        """Mark the worker running once registered; raise when its heartbeat goes stale."""
+        from openpolicy.db import connect_async
+
+        period = self.settings.worker_heartbeat_seconds
+        while worker.worker_id is None:  # noqa: ASYNC110  (procrastinate has no event for it)
+            await asyncio.sleep(0.05)
+        self.worker_id = worker.worker_id
+        self.state = "running"
+        while True:
+            await asyncio.sleep(period)
+            async with connect_async(
+                self.database, application_name="openpolicy-worker-watch", connect_timeout=5
+            ) as conn:
+                cursor = await conn.execute(
+                    "SELECT extract(epoch FROM now() - last_heartbeat)::float8"
+                    " FROM procrastinate_workers WHERE id = %s",
+                    (worker.worker_id,),
+                )
+                row = await cursor.fetchone()
+            if row is None or row[0] > stalled_after(self.settings):
+                raise RuntimeError(f"worker {worker.worker_id}: heartbeat stale or missing")
 
     def start(self) -> BackgroundWorker:
         self._thread.start()

@@ -20,6 +20,8 @@ import os
 import re
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,6 +126,27 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+PRIVATE_UMASK = 0o077
+
+
+@contextmanager
+def owner_only(directory: Path) -> Iterator[Path]:
+    """Create `directory` (and parents) readable by its owner only, and make everything
+    created meanwhile, by us or by the client tools we run, 0600/0700: dumps hold client
+    addresses and key hashes. An existing directory loses every read and write bit but its
+    owner's; execute bits stay, because the embedded server (its own system user when we are
+    root) must traverse it to reach the WAL archive inside (`pg.grant_server_access`)."""
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mode = directory.stat().st_mode & 0o777
+        if mode & 0o066:
+            directory.chmod(mode & ~0o066)
+        yield directory
+    finally:
+        os.umask(previous)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -239,8 +262,13 @@ def _alembic_revision(target: PgTarget) -> str | None:
 
 
 def create_backup(target: PgTarget, backup_dir: Path, *, verify: bool = True) -> BackupInfo:
-    """Dump `target` into the backup directory, checksum it, verify it, record the success."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    """Dump `target` into the backup directory, checksum it, verify it, record the success.
+    Every file is 0600 in a 0700 directory (`owner_only`)."""
+    with owner_only(backup_dir):
+        return _create_backup(target, backup_dir, verify=verify)
+
+
+def _create_backup(target: PgTarget, backup_dir: Path, *, verify: bool) -> BackupInfo:
     created = utc_now()
     path = _new_dump_path(backup_dir, target.database, created)
     partial = path.with_name(path.name + ".partial")

@@ -131,7 +131,9 @@ def db_status(output: FormatOption = OutputFormat.text, as_json: JsonFlag = Fals
     from openpolicy.ops.pg import DatabaseUnreachableError, server_version
 
     target = live_target(settings)
-    values = {"mode": "external", "url": libpq_url(target)}
+    from openpolicy.config import mask_url
+
+    values = {"mode": "external", "url": mask_url(libpq_url(target))}
     unreachable = None
     try:
         values["server_version"] = server_version(target)

@@ -1,18 +1,22 @@
 """The maintenance switch: one row in the database that every replica reads.
 
-Operators flip it with `openpolicy maintenance on|off`; each API/web process asks
-`MaintenanceReader.current()` per request, which caches the row for at most
-`maintenance_cache_seconds` (≤ 1 s), so a switch is in effect everywhere within 2 seconds
-without a query per request. `MAINTENANCE_MODE=true` forces it on regardless of the row
+Operators flip it with `openpolicy maintenance on|off`. The change NOTIFYs channel
+`openpolicy_maintenance` in its transaction, and every API/web process listens (on the
+connection that already listens for the data version, `openpolicy.db.DataVersionWatcher`)
+and reads the row when told: the switch is in effect everywhere within milliseconds of the
+commit, the first request after an idle moment included, and requests never query it.
+While a process is not listening (its listener reconnecting), it reads the row itself at
+most every `maintenance_cache_seconds` (≤ 1 s), waiting for that read rather than
+answering from an older value. `MAINTENANCE_MODE=true` forces it on regardless of the row
 (for when the database itself is the thing being maintained).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +30,11 @@ from openpolicy.ops.notify import Notice
 from openpolicy.ops.pg import OpsInputError
 
 DEFAULT_MESSAGE = "OpenPolicy is down for scheduled maintenance."
+CHANNEL = "openpolicy_maintenance"
+STATE_SQL = (
+    "SELECT enabled, message, until, started_at, updated_at, updated_by"
+    " FROM maintenance WHERE id = 1"
+)
 
 
 @dataclass(frozen=True)
@@ -62,21 +71,20 @@ OFF = MaintenanceStatus(enabled=False)
 
 def read_state(conn: Connection) -> MaintenanceStatus:
     """The stored switch (off when the row was never written)."""
-    row = conn.execute(
-        text(
-            "SELECT enabled, message, until, started_at, updated_at, updated_by"
-            " FROM maintenance WHERE id = 1"
-        )
-    ).first()
+    return _status(conn.execute(text(STATE_SQL)).first())
+
+
+def _status(row: Any) -> MaintenanceStatus:
     if row is None:
         return OFF
+    enabled, message, until, started_at, updated_at, updated_by = row
     return MaintenanceStatus(
-        enabled=bool(row.enabled),
-        message=row.message,
-        until=row.until,
-        started_at=row.started_at,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
+        enabled=bool(enabled),
+        message=message,
+        until=until,
+        started_at=started_at,
+        updated_at=updated_at,
+        updated_by=updated_by,
     )
 
 
@@ -123,11 +131,13 @@ def set_state(
             ),
         },
     )
+    # Delivered when the caller commits: every serving process reads the row at once.
+    conn.execute(text(f"NOTIFY {CHANNEL}"))
     return read_state(conn)
 
 
 class MaintenanceReader:
-    """A per-process cached view of the switch, cheap enough to call on every request."""
+    """A per-process view of the switch, cheap enough to ask on every request."""
 
     def __init__(self, engine: Engine, settings: Settings, ttl: float | None = None) -> None:
         self.engine = engine
@@ -136,14 +146,43 @@ class MaintenanceReader:
         self._lock = threading.Lock()
         self._value: MaintenanceStatus = OFF
         self._read_at = float("-inf")
-        self._refresh: asyncio.Task[MaintenanceStatus] | None = None
+        self._listening: Callable[[], bool] = lambda: False
+        self._forced = MaintenanceStatus(
+            enabled=True, message=DEFAULT_MESSAGE, forced_by_setting=True
+        )
+        self._skip_reads: Callable[[], bool] = lambda: False
+
+    def follow(
+        self, listening: Callable[[], bool], skip_reads: Callable[[], bool] | None = None
+    ) -> None:
+        """Trust notices while `listening()`; never wait on a read while `skip_reads()`
+        (the database's circuit is open: the last known state stands)."""
+        self._listening = listening
+        if skip_reads is not None:
+            self._skip_reads = skip_reads
+
+    def peek(self) -> MaintenanceStatus | None:
+        """The switch when it is known without I/O (notices arrive, or it is fresh), else
+        None: then `current_async()` reads it. The front door asks this on every request."""
+        if self.forced:
+            return self._forced
+        if self._listening() or time.monotonic() - self._read_at < self.ttl:
+            return self._value
+        return None
+
+    async def on_notice(self, conn: Any) -> None:
+        """The listener's callback: read the row on its connection (psycopg, async)."""
+        self._value = _status(await (await conn.execute(STATE_SQL)).fetchone())
+        self._read_at = time.monotonic()
 
     def current(self) -> MaintenanceStatus:
-        """The switch as of at most `ttl` seconds ago; on a database error the last value."""
+        """The switch: as last notified, else as of at most `ttl` seconds ago; on a
+        database error the last known value."""
         if self.forced:
             return MaintenanceStatus(enabled=True, message=DEFAULT_MESSAGE, forced_by_setting=True)
-        now = time.monotonic()
-        if now - self._read_at < self.ttl:
+        if self._listening() or time.monotonic() - self._read_at < self.ttl:
+            return self._value
+        if self._skip_reads() and self._read_at != float("-inf"):
             return self._value
         with self._lock:
             if time.monotonic() - self._read_at < self.ttl:
@@ -157,18 +196,14 @@ class MaintenanceReader:
             return self._value
 
     async def current_async(self) -> MaintenanceStatus:
-        """`current()` for the event loop, which must never wait on the database: a stale
-        value is refreshed in a worker thread while requests keep the last one (still within
-        the two seconds); only the very first read is waited for."""
-        if self.forced or time.monotonic() - self._read_at < self.ttl:
+        """`current()` for the event loop: no I/O while notices arrive; otherwise a stale
+        value is read again in a worker thread (the request waits for it: answering from
+        the old value is what made the first request after idle miss a switch)."""
+        if self.forced or self._listening() or time.monotonic() - self._read_at < self.ttl:
             return self.current()
-        if self._read_at == float("-inf"):
-            return await anyio.to_thread.run_sync(self.current)
-        if self._refresh is None or self._refresh.done():
-            self._refresh = asyncio.get_running_loop().create_task(
-                anyio.to_thread.run_sync(self.current)
-            )
-        return self._value
+        if self._skip_reads() and self._read_at != float("-inf"):
+            return self._value
+        return await anyio.to_thread.run_sync(self.current)
 
     def invalidate(self) -> None:
         self._read_at = float("-inf")

@@ -7,9 +7,7 @@ hooks that other modules register, so every replica reports the same truth.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -82,39 +80,3 @@ def render_metrics(engine: Engine | None) -> tuple[bytes, str]:
             except SQLAlchemyError:  # a failing hook must not take /metrics down
                 DATABASE_UP.set(0)
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class HttpMetricsMiddleware:
-    """Counts and times every request under its route template (never the raw path)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status_code = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope.get("method", "GET")
-            HTTP_REQUESTS.labels(method, template, str(status_code)).inc()
-            HTTP_DURATION.labels(method, template).observe(time.perf_counter() - started)

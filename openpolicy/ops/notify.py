@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from openpolicy import __version__
-from openpolicy.config import Settings
+from openpolicy.config import Settings, mask_url
 from openpolicy.errors import ConfigurationError
 from openpolicy.ops.pg import OpsError
 
@@ -118,7 +118,7 @@ def send_webhook(settings: Settings, notice: Notice) -> str:
     if settings.webhook_url is None:
         raise NotificationError("webhook channel needs OPENPOLICY_WEBHOOK_URL")
     url = settings.webhook_url.get_secret_value()
-    shown = httpx.URL(url).copy_with(query=None, password=None)
+    shown = mask_url(url)  # chat webhooks carry their token in the path
     try:
         response = httpx.post(
             url,
@@ -127,7 +127,8 @@ def send_webhook(settings: Settings, notice: Notice) -> str:
             headers={"User-Agent": f"openpolicy/{__version__}"},
         )
     except httpx.HTTPError as exc:
-        raise NotificationError(f"webhook {shown} failed: {exc}") from exc
+        reason = str(exc).replace(url, shown)
+        raise NotificationError(f"webhook {shown} failed: {reason}") from exc
     if response.status_code >= 300:
         raise NotificationError(f"webhook {shown} answered HTTP {response.status_code}")
     return f"POST {shown}: HTTP {response.status_code}"

@@ -84,11 +84,9 @@ class PgTarget:
 
         parsed = make_url(url) if isinstance(url, str) else url
         if not parsed.drivername.startswith("postgres"):
-            raise OpsError(f"not a PostgreSQL URL: {parsed.render_as_string(hide_password=True)}")
+            raise OpsError(f"not a PostgreSQL URL: {_shown(parsed)}")
         if not parsed.database:
-            raise OpsError(
-                f"the URL {parsed.render_as_string(hide_password=True)} names no database"
-            )
+            raise OpsError(f"the URL {_shown(parsed)} names no database")
         query = dict(parsed.query)
         host = parsed.host or _single(query.get("host"))
         port_text = parsed.port or _single(query.get("port"))
@@ -185,6 +183,12 @@ class PgTarget:
         if self.port:
             where += f":{self.port}"
         return f"database {self.database!r} on {where}"
+
+
+def _shown(url: URL) -> str:
+    from openpolicy.config import mask_url
+
+    return mask_url(url.render_as_string(hide_password=False))
 
 
 def _single(value: Any) -> str | None:

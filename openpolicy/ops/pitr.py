@@ -38,6 +38,7 @@ from openpolicy.ops.backups import (
     checksum_path,
     fsync_path,
     manifest_path,
+    owner_only,
     parse_stamp,
     stamp,
     utc_now,
@@ -324,7 +325,13 @@ class _HashingWriter:
 
 
 def take_base_backup(settings: Settings, target: PgTarget) -> BaseBackup:
-    """`pg_basebackup` of the whole cluster into `<backup_dir>/base/`, zstd-compressed."""
+    """`pg_basebackup` of the whole cluster into `<backup_dir>/base/`, zstd-compressed;
+    0600 files in 0700 folders (a base backup is the whole database)."""
+    with owner_only(settings.backup_dir), owner_only(settings.backup_dir / BASE_DIR):
+        return _take_base_backup(settings, target)
+
+
+def _take_base_backup(settings: Settings, target: PgTarget) -> BaseBackup:
     with connect(target) as conn:
         if _setting(conn, "archive_mode") == "off":
             raise PitrError(
@@ -460,8 +467,7 @@ def create_restore_point(target: PgTarget, name: str, backup_dir: Path) -> dict[
         archiving = _setting(conn, "archive_mode") != "off"
     assert row is not None
     entry = {"name": name, "lsn": row[0], "created_at": row[1].isoformat(), "archiving": archiving}
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    with (backup_dir / RESTORE_POINTS_FILE).open("a") as handle:
+    with owner_only(backup_dir), (backup_dir / RESTORE_POINTS_FILE).open("a") as handle:
         handle.write(json.dumps(entry) + "\n")
     return entry
 
@@ -614,7 +620,8 @@ def _extract(base: BaseBackup, destination: Path) -> None:
     with base.path.open("rb") as raw:
         reader = zstandard.ZstdDecompressor().stream_reader(raw)
         with tarfile.open(fileobj=reader, mode="r|") as archive:
-            archive.extractall(destination, filter="tar")
+            # `data`: no absolute or escaping paths, links or devices; no setuid bits.
+            archive.extractall(destination, filter="data")
     (destination / "pg_wal").mkdir(exist_ok=True)
     (destination / "pg_wal" / "archive_status").mkdir(exist_ok=True)
     for stale in ("postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal"):

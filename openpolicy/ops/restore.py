@@ -7,13 +7,24 @@ The live database is never touched until a complete, verified copy exists next t
 3. run the integrity check on it (a failing copy is kept for inspection, not switched in);
 4. ask (unless `--yes`), then rename the live database aside (`<live>_corrupt_<time>`) and
    the restored one to the live name. Applications reconnect to the same name.
+
+A restore that is interrupted (Ctrl-C, SIGTERM, SIGHUP, a failed step) drops its half-
+restored database before it exits. One that could not clean up (SIGKILL, a power cut)
+leaves a database marked "in progress" by its comment: the next restore reports and drops
+it before it starts. A copy that fails the integrity check, or that the operator declines
+to switch in, is kept on purpose and marked so.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +49,10 @@ from openpolicy.ops.pg import (
 # nobody uses yet (both are per-session settings any role may change).
 RESTORE_PGOPTIONS = "-c maintenance_work_mem=256MB -c synchronous_commit=off"
 MAX_IDENTIFIER = 63
+IN_PROGRESS = "openpolicy-restore in progress "
+KEPT = "openpolicy-restore kept for inspection "
+# Signals that end a restore cleanly (SIGINT already raises KeyboardInterrupt).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
 class RestoreError(OpsError):
@@ -108,6 +123,8 @@ def restore_backup(
     announce: Callable[[str], None] = lambda message: None,
 ) -> RestoreReport:
     """Restore `dump` next to `live`, check it, and switch it in once confirmed."""
+    for leftover in remove_leftovers(live):
+        announce(f"dropped {leftover}: the half-restored database of an interrupted restore")
     moment = stamp(utc_now()).lower()
     scratch = _name(live.database, f"restore_{moment}")
     aside = _name(live.database, f"corrupt_{moment}")
@@ -118,26 +135,37 @@ def restore_backup(
     verify_backup(dump)
     report.steps["verify"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    announce(f"restoring into new database {scratch}")
-    create_database(live, scratch)
-    try:
-        restore_into(dump, live.with_database(scratch), jobs=jobs)
-    except OpsError as exc:
-        drop_database(live, scratch)
-        raise RestoreError(f"restore into {scratch} failed, nothing was switched: {exc}") from exc
-    report.steps["restore"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    announce(f"running the integrity check on {scratch}")
-    result = integrity.check_database(live.with_database(scratch))
+    with _signals_end_cleanly():
+        started = time.perf_counter()
+        announce(f"restoring into new database {scratch}")
+        create_database(live, scratch)
+        _mark(live, scratch, IN_PROGRESS, dump)
+        try:
+            restore_into(dump, live.with_database(scratch), jobs=jobs)
+            report.steps["restore"] = time.perf_counter() - started
+            started = time.perf_counter()
+            announce(f"running the integrity check on {scratch}")
+            result = integrity.check_database(live.with_database(scratch))
+        except BaseException as exc:  # any failure or signal: nothing half-restored stays
+            try:
+                drop_database(live, scratch)
+            except OpsError as failed:  # marked in progress: the next restore drops it
+                announce(f"could not drop {scratch} now ({failed}); the next restore will")
+            if isinstance(exc, OpsError):
+                raise RestoreError(
+                    f"restore into {scratch} failed, nothing was switched: {exc}"
+                ) from exc
+            announce(f"interrupted: dropped {scratch}; nothing was switched")
+            raise
     report.integrity = result.as_dict()
     report.steps["integrity_check"] = time.perf_counter() - started
     if not result.passed:
+        _mark(live, scratch, KEPT, dump)
         raise RestoreError(
             f"the restored copy {scratch} fails the integrity check; the live database was not "
             f"touched and {scratch} is kept for inspection.\n{result.render_text()}"
         )
+    _mark(live, scratch, KEPT, dump)  # from here on a complete, checked copy
 
     exists = database_exists(live, live.database)
     question = f"Replace {live.display()} with the restored copy of {dump.name}?" + (
@@ -149,11 +177,95 @@ def restore_backup(
         )
     started = time.perf_counter()
     announce(f"switching {scratch} in as {live.database}")
+    _mark(live, scratch, None, dump)
     switch_databases(live, scratch, aside if exists else None)
     report.aside = aside if exists else None
     report.switched = True
     report.steps["switch"] = time.perf_counter() - started
     return report
+
+
+def _mark(live: PgTarget, name: str, state: str | None, dump: Path) -> None:
+    """Say in the database's comment what it is: a restore in progress (with the process
+    that runs it), a copy kept on purpose, or nothing (about to become the live one)."""
+    comment = None
+    if state is not None:
+        comment = state + json.dumps(
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "dump": dump.name,
+                "started": utc_now().isoformat(),
+            }
+        )
+    with connect(admin_target(live)) as conn:
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(name), sql.Literal(comment)
+            )
+        )
+
+
+def leftovers(live: PgTarget) -> list[tuple[str, dict[str, Any]]]:
+    """Databases of restores still marked in progress whose process is gone."""
+    with connect(admin_target(live)) as conn:
+        rows = conn.execute(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"
+            " WHERE shobj_description(oid, 'pg_database') LIKE %s ORDER BY datname",
+            (IN_PROGRESS + "%",),
+        ).fetchall()
+    found = []
+    for name, comment in rows:
+        try:
+            owner = json.loads(comment[len(IN_PROGRESS) :])
+        except ValueError:
+            owner = {}
+        if owner.get("host") == socket.gethostname() and _alive(owner.get("pid")):
+            continue  # a restore running right now
+        found.append((str(name), owner))
+    return found
+
+
+def remove_leftovers(live: PgTarget) -> list[str]:
+    """Drop what interrupted restores left behind; returns what was dropped, described."""
+    dropped = []
+    for name, owner in leftovers(live):
+        drop_database(live, name)
+        since = f", started {owner['started']}" if owner.get("started") else ""
+        source = f" from {owner['dump']}" if owner.get("dump") else ""
+        dropped.append(f"{name}{source}{since}")
+    return dropped
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _raise_system_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _signals_end_cleanly() -> Iterator[None]:
+    """SIGTERM, SIGHUP and SIGQUIT raise SystemExit while restoring, so the half-restored
+    database is dropped (pg_restore is killed by `subprocess.run` on the way out)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_system_exit) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def switch_databases(live: PgTarget, replacement: str, aside: str | None) -> None:

@@ -21,6 +21,7 @@ from openpolicy.ops.backups import (
     DUMP_SUFFIX,
     WAL_DIR,
     BackupError,
+    owner_only,
     parse_stamp,
     utc_now,
 )
@@ -172,14 +173,14 @@ def download(settings: Settings, name: str, destination: Path) -> Path:
 
     client = s3_client(settings)
     assert settings.s3_bucket is not None
-    destination.mkdir(parents=True, exist_ok=True)
     prefix = _prefix(settings)
     local = destination / name
     try:
-        for suffix in ("", ".sha256", ".json"):
-            client.download_file(
-                settings.s3_bucket, prefix + name + suffix, str(destination / (name + suffix))
-            )
+        with owner_only(destination):  # a dump holds client addresses and key hashes
+            for suffix in ("", ".sha256", ".json"):
+                client.download_file(
+                    settings.s3_bucket, prefix + name + suffix, str(destination / (name + suffix))
+                )
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code in {"404", "NoSuchKey", "NotFound"}:

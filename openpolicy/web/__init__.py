@@ -13,7 +13,7 @@ from fastapi import FastAPI
 def mount_web(app: FastAPI) -> None:
     """Add the web site to `app` (call after the app's own error handlers are installed)."""
     from openpolicy.web.compression import CompressionMiddleware
-    from openpolicy.web.errors import install_error_pages, maintenance_page
+    from openpolicy.web.errors import install_error_pages, maintenance_page, rate_limited_page
     from openpolicy.web.routes import mount_static, web_router
 
     mount_static(app)
@@ -21,6 +21,7 @@ def mount_web(app: FastAPI) -> None:
     install_error_pages(app)
     # The API's front door answers maintenance itself; on web paths it asks us for the page.
     app.state.maintenance_page = maintenance_page
+    app.state.rate_limited_page = rate_limited_page
     app.add_middleware(CompressionMiddleware)
 
 

@@ -25,7 +25,7 @@ def brotli_bytes(body: bytes, quality: int = BROTLI_QUALITY) -> bytes:
     return compressed
 
 
-EXCLUDED_PREFIXES = ("/api", "/health", "/metrics")
+EXCLUDED_PREFIXES = ("/api", "/health", "/metrics", "/livez", "/readyz")
 
 
 def is_web_path(path: str) -> bool:

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from openpolicy.db import DATABASE_DOWN
-from openpolicy.errors import BadRequestError, MaintenanceError, NotFoundError
+from openpolicy.errors import BadRequestError, MaintenanceError, NotFoundError, RateLimitedError
 from openpolicy.web.compression import is_web_path
 from openpolicy.web.rendering import render_html
 
@@ -72,6 +72,20 @@ def render_maintenance(
         headers=headers,
         message=message,
         until=until,
+        robots="noindex",
+    )
+
+
+def rate_limited_page(request: Request, error: RateLimitedError) -> Response:
+    """The page for a reader over the site's rate limit (the front door's hook): 429."""
+    return render_html(
+        request,
+        "error.html",
+        status_code=429,
+        cache=False,
+        headers={"Retry-After": str(error.retry_after)},
+        status=429,
+        detail=None,
         robots="noindex",
     )
 

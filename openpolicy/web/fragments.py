@@ -101,10 +101,7 @@ def vote_title(vote: Any, w: _Words) -> str:
 def party_tag(name: str | None, lang: Lang) -> str:
     if not name:
         return ""
-    return (
-        f'<span class="party" style="--party: {_party_fill(name)}">'
-        f"{_text(label(PARTIES, name, lang))}</span>"
-    )
+    return f'<span class="party {_party_class(name)}">{_text(label(PARTIES, name, lang))}</span>'
 
 
 # --- list pages and the home page -----------------------------------------------------------
@@ -353,8 +350,9 @@ def ballot_groups(
 
 
 @lru_cache(maxsize=512)
-def _party_fill(party: str) -> str:
-    return party_colour(party).fill
+def _party_class(party: str) -> str:
+    """The party's colour class (static/site.css): the CSP allows no inline style."""
+    return party_colour(party).css_class
 
 
 def _speaker(speech: SittingSpeech, lang: Lang, members: str) -> str:
@@ -369,8 +367,7 @@ def _speaker(speech: SittingSpeech, lang: Lang, members: str) -> str:
         parts.append(f'<span class="meta">{_text(role)}</span>')
     if speech.party:
         parts.append(
-            f'<span class="party" style="--party: {_party_fill(speech.party)}">'
-            f"{_text(speech.party)}</span>"
+            f'<span class="party {_party_class(speech.party)}">{_text(speech.party)}</span>'
         )
     if speech.time is not None:
         parts.append(f'<time class="meta">{_text(i18n.format_time(speech.time, lang))}</time>')

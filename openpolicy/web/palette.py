@@ -13,25 +13,27 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PartyColour:
-    """A party's colour, and a text colour readable on it (WCAG AA against `fill`)."""
+    """A party's colour, a text colour readable on it (WCAG AA against `fill`), and the class
+    of `static/site.css` that sets it (pages carry no inline style: the CSP forbids it)."""
 
     fill: str
     text: str
+    css_class: str = "party-other"
 
 
-UNKNOWN = PartyColour("#6b6b6b", "#ffffff")
+UNKNOWN = PartyColour("#6b6b6b", "#ffffff", "party-other")
 
 _PALETTE: dict[str, PartyColour] = {
-    "liberal": PartyColour("#d71920", "#ffffff"),
-    "conservative": PartyColour("#1a4782", "#ffffff"),
-    "bloc quebecois": PartyColour("#007a96", "#ffffff"),
-    "ndp": PartyColour("#f37021", "#1a1a1a"),
-    "new democratic party": PartyColour("#f37021", "#1a1a1a"),
-    "green party": PartyColour("#3d9b35", "#1a1a1a"),
-    "green": PartyColour("#3d9b35", "#1a1a1a"),
-    "people's party": PartyColour("#4e2e84", "#ffffff"),
-    "independent": PartyColour("#6b6b6b", "#ffffff"),
-    "cooperative commonwealth federation": PartyColour("#f37021", "#1a1a1a"),
+    "liberal": PartyColour("#d71920", "#ffffff", "party-liberal"),
+    "conservative": PartyColour("#1a4782", "#ffffff", "party-conservative"),
+    "bloc quebecois": PartyColour("#007a96", "#ffffff", "party-bloc"),
+    "ndp": PartyColour("#f37021", "#1a1a1a", "party-ndp"),
+    "new democratic party": PartyColour("#f37021", "#1a1a1a", "party-ndp"),
+    "green party": PartyColour("#3d9b35", "#1a1a1a", "party-green"),
+    "green": PartyColour("#3d9b35", "#1a1a1a", "party-green"),
+    "people's party": PartyColour("#4e2e84", "#ffffff", "party-ppc"),
+    "independent": PartyColour("#6b6b6b", "#ffffff", "party-other"),
+    "cooperative commonwealth federation": PartyColour("#f37021", "#1a1a1a", "party-ndp"),
 }
 
 # Hansard prints abbreviations (`Lib.`, `CPC`, `BQ`); map them onto the same colours.

@@ -10,6 +10,7 @@ from fastapi import Request
 
 from openpolicy.errors import BadRequestError
 from openpolicy.queries.paging import PageRequest, decode_cursor
+from openpolicy.vocab import ascii_int
 
 
 def text_param(request: Request, name: str) -> str | None:
@@ -25,10 +26,10 @@ def int_param(request: Request, name: str) -> int | None:
     value = text_param(request, name)
     if value is None:
         return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise BadRequestError(f"{name}: expected a whole number, got {value!r}") from exc
+    number = ascii_int(value)
+    if number is None:
+        raise BadRequestError(f"{name}: expected a whole number, got {value!r}")
+    return number
 
 
 def date_param(request: Request, name: str) -> dt.date | None:

@@ -98,7 +98,7 @@ class Mailbox:
             return [m for m in self.messages if m["To"] == address]
 
     def wait_for(self, address: str, count: int = 1) -> list[EmailMessage]:
-        wait_until(lambda: len(self.to(address)) >= count, 20, f"{count} e-mail(s) to {address}")
+        wait_until(lambda: len(self.to(address)) >= count, 30, f"{count} e-mail(s) to {address}")
         return self.to(address)
 
 

@@ -358,7 +358,7 @@ def test_the_worker_sends_from_its_own_jobs(alerts_db: URL, smtp: Mailbox, query
             lambda: (
                 query("SELECT status, count(*) FROM alert_deliveries GROUP BY 1") == [("sent", 2)]
             ),
-            10,
+            30,
             "both deliveries recorded as sent",
         )
     finally:

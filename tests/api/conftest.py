@@ -113,7 +113,7 @@ def bump(sql: psycopg.Connection[Any], client: httpx.Client, *statements: str) -
     prefix = f'"{version:x}-'
     wait_until(
         lambda: client.get("/api/v1/sessions").headers["etag"].startswith(prefix),
-        10,
+        30,
         f"the server to see data version {version}",
     )
     return version

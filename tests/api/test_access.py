@@ -4,6 +4,7 @@ instances through Redis, the admin scope, the audit trail, and the `keys` CLI.""
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from openpolicy.api import keys
 from openpolicy.cli import app as cli
 from tests.api.conftest import api_settings, ok, problem, serve
-from tests.support.services import LiveServer, RedisServer
+from tests.support.services import LiveServer, RedisServer, wait_until
 
 
 @pytest.fixture
@@ -32,12 +33,36 @@ def issued(sql: psycopg.Connection[Any]) -> Iterator[dict[str, str]]:
         sql.execute("DELETE FROM api_keys WHERE service = %s", (service,))
 
 
-def audits(sql: psycopg.Connection[Any], action: str, path: str) -> list[tuple[Any, ...]]:
+def audits(sql: psycopg.Connection[Any], action: str, client: str) -> list[tuple[Any, ...]]:
+    """Refusals of `client`: one row per minute, with its count."""
     return sql.execute(
-        "SELECT actor, status_code, path, client_ip FROM audit_events"
-        " WHERE action = %s AND path = %s ORDER BY id",
-        (action, path),
+        "SELECT actor, status_code, path, client_ip, count, details FROM audit_events"
+        " WHERE action = %s AND client_ip = %s ORDER BY id",
+        (action, client),
     ).fetchall()
+
+
+def refusals(sql: psycopg.Connection[Any], action: str, client: str) -> int:
+    return sum(row[4] for row in audits(sql, action, client))
+
+
+@pytest.fixture(scope="module")
+def proxied(api_database: URL, redis: RedisServer) -> Iterator[LiveServer]:
+    """A server behind a "proxy" on 127.0.0.1 (each test names its own client address) that
+    writes the audit trail ten times a second."""
+    settings = api_settings(
+        api_database,
+        redis,
+        trusted_proxies=["127.0.0.1"],
+        audit_flush_seconds=0.1,
+        api_rate_limit_anonymous_per_minute=1000,
+    )
+    with serve(settings) as server:
+        yield server
+
+
+def new_client_address() -> str:
+    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
 
 
 def test_keys_are_stored_hashed(sql: psycopg.Connection[Any], issued: dict[str, str]) -> None:
@@ -61,51 +86,116 @@ def test_anonymous_and_keyed_limits_and_last_use(
     keyed = client.get("/api/v1/sessions", headers={"X-API-Key": issued["read"]})
     assert keyed.status_code == 200
     prefix = issued["read"].split("_")[1]
-    used = sql.execute("SELECT last_used_at FROM api_keys WHERE prefix = %s", (prefix,)).fetchone()
-    assert used is not None and used[0] is not None
+
+    def used() -> bool:  # recorded off the request's path, at most once a minute
+        row = sql.execute(
+            "SELECT last_used_at FROM api_keys WHERE prefix = %s", (prefix,)
+        ).fetchone()
+        return row is not None and row[0] is not None
+
+    wait_until(used, 30, "the key's last use to be recorded")
 
 
-def test_bad_keys_are_401_and_audited(client: httpx.Client, sql: psycopg.Connection[Any]) -> None:
-    path = f"/api/v1/sessions/{uuid.uuid4().hex}"  # a unique path to find our audit rows
-    response = client.get(path, headers={"X-API-Key": "opk_deadbeef_" + "x" * 43})
+def test_bad_keys_are_401_and_audited_per_address_and_minute(
+    proxied: LiveServer, sql: psycopg.Connection[Any]
+) -> None:
+    client = new_client_address()
+    headers = {"X-Forwarded-For": client}
+    path = f"/api/v1/sessions/{uuid.uuid4().hex}"
+    response = httpx.get(
+        proxied.url + path, headers={**headers, "X-API-Key": "opk_deadbeef_" + "x" * 43}
+    )
     assert "unknown API key" in problem(response, 401)["detail"]
     assert response.headers["www-authenticate"].startswith("ApiKey")
-    assert audits(sql, "api.unauthorized", path) == [("key:deadbeef", 401, path, "127.0.0.1")]
-    problem(client.get("/api/v1/sessions", headers={"X-API-Key": "not-a-key"}), 401)
+    for _ in range(4):
+        problem(
+            httpx.get(proxied.url + "/api/v1/sessions", headers={**headers, "X-API-Key": "nope"}),
+            401,
+        )
+    wait_until(
+        lambda: refusals(sql, "api.unauthorized", client) == 5, 30, "the refusals to be written"
+    )
+    ((actor, status, first_path, address, count, details),) = audits(
+        sql, "api.unauthorized", client
+    )  # one row for the five
+    assert (actor, status, first_path, address, count) == ("key:deadbeef", 401, path, client, 5)
+    assert sorted(details["actors"]) == ["anonymous", "key:deadbeef"]
+    assert sorted(details["paths"]) == sorted([path, "/api/v1/sessions"])
 
 
 def test_admin_scope(
-    client: httpx.Client, sql: psycopg.Connection[Any], issued: dict[str, str]
+    proxied: LiveServer, sql: psycopg.Connection[Any], issued: dict[str, str]
 ) -> None:
     path = "/api/v1/admin/keys"
-    before_401 = len(audits(sql, "api.unauthorized", path))
-    before_403 = len(audits(sql, "api.forbidden", path))
-    problem(client.get(path), 401)
-    assert (
-        "admin scope"
-        in problem(client.get(path, headers={"X-API-Key": issued["read"]}), 403)["detail"]
-    )
-    listed = ok(
-        client.get(
-            path, headers={"X-API-Key": issued["admin"]}, params={"service": issued["service"]}
-        )
-    )
+    client = new_client_address()
+
+    def get(url: str, key: str | None = None, **params: str) -> httpx.Response:
+        headers = {"X-Forwarded-For": client} | ({"X-API-Key": key} if key else {})
+        return httpx.get(proxied.url + url, headers=headers, params=params)
+
+    problem(get(path), 401)
+    assert "admin scope" in problem(get(path, issued["read"]), 403)["detail"]
+    listed = ok(get(path, issued["admin"], service=issued["service"]))
     assert {k["name"] for k in listed["data"]} == {"reader", "operator"}
     assert all("key_hash" not in k for k in listed["data"])
-    assert len(audits(sql, "api.unauthorized", path)) == before_401 + 1
-    forbidden = audits(sql, "api.forbidden", path)
-    assert len(forbidden) == before_403 + 1
-    assert forbidden[-1][0] == "key:" + issued["read"].split("_")[1]
-    trail = ok(
-        client.get(
-            "/api/v1/admin/audit-events",
-            params={"action": "api.forbidden"},
-            headers={"X-API-Key": issued["admin"]},
-        )
+    wait_until(
+        lambda: (
+            refusals(sql, "api.unauthorized", client) == 1
+            and refusals(sql, "api.forbidden", client) == 1
+        ),
+        30,
+        "the 401 and the 403 in the audit trail",
     )
-    assert trail["data"][0]["path"] == path
-    purged = client.post("/api/v1/admin/cache/purge", headers={"X-API-Key": issued["admin"]})
+    forbidden = audits(sql, "api.forbidden", client)
+    assert forbidden[-1][0] == "key:" + issued["read"].split("_")[1]
+    trail = ok(get("/api/v1/admin/audit-events", issued["admin"], action="api.forbidden"))
+    assert trail["data"][0]["path"] == path and trail["data"][0]["client_ip"] == client
+    purged = httpx.post(
+        proxied.url + "/api/v1/admin/cache/purge", headers={"X-API-Key": issued["admin"]}
+    )
     assert ok(purged)["backend"] == "redis"
+
+
+def test_bad_keys_count_against_their_address_before_any_lookup(
+    api_database: URL, redis: RedisServer, sql: psycopg.Connection[Any]
+) -> None:
+    """Guessing keys from one address is limited like anonymous requests: the limiter runs
+    before the key is looked up, and the flood leaves one audit row per minute."""
+    settings = api_settings(
+        api_database,
+        redis,
+        trusted_proxies=["127.0.0.1"],
+        audit_flush_seconds=0.1,
+        api_rate_limit_anonymous_per_minute=5,
+        redis_timeout_seconds=2.0,  # the order of checks is tested here, not a slow Redis
+    )
+    with serve(settings) as server:
+        for _attempt in range(3):  # retried only if a minute boundary splits the burst
+            client = new_client_address()
+            started = time.time() // 60
+            answers = [
+                httpx.get(
+                    server.url + "/api/v1/ping",
+                    headers={"X-Forwarded-For": client, "X-API-Key": f"opk_{n:08x}_{'y' * 40}"},
+                )
+                for n in range(8)
+            ]
+            if time.time() // 60 == started:
+                break
+        statuses = [a.status_code for a in answers]
+        assert statuses == [401] * 5 + [429] * 3, statuses
+        assert "API keys that are not valid" in problem(answers[-1], 429)["detail"]
+        # Another address is not affected, and a good key still works from this one.
+        other = httpx.get(
+            server.url + "/api/v1/ping",
+            headers={
+                "X-Forwarded-For": new_client_address(),
+                "X-API-Key": "opk_00000000_" + "z" * 40,
+            },
+        )
+        assert other.status_code == 401
+    wait_until(lambda: refusals(sql, "api.unauthorized", client) == 5, 30, "the 401s written")
+    assert len(audits(sql, "api.unauthorized", client)) <= 2  # per minute: a boundary may split
 
 
 def test_revoked_and_expired_keys(
@@ -165,7 +255,11 @@ def _hammer(servers: list[LiveServer], client_ip: str, count: int) -> list[httpx
 
 def test_rate_limit_is_shared_by_two_instances(api_database: URL, redis: RedisServer) -> None:
     settings = api_settings(
-        api_database, redis, api_rate_limit_anonymous_per_minute=5, api_trust_forwarded_for=True
+        api_database,
+        redis,
+        api_rate_limit_anonymous_per_minute=5,
+        trusted_proxies=["127.0.0.1"],
+        redis_timeout_seconds=2.0,  # sharing is tested here, not a slow Redis
     )
     with serve(settings) as first, serve(settings) as second:
         for _attempt in range(3):  # retried only if a minute boundary splits the burst

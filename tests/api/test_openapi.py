@@ -140,7 +140,12 @@ def test_docs_cover_every_route(document: dict[str, Any]) -> None:
 def test_docs_page(api_server: LiveServer) -> None:
     page = httpx.get(f"{api_server.url}/api/v1/docs")
     assert page.status_code == 200
-    assert "/api/v1/openapi.json" in page.text and "swagger" in page.text.lower()
+    assert "swagger" in page.text.lower() and "/static/api-docs.js" in page.text
+    assert "<script>" not in page.text  # no inline script: the CSP would block it
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self' https://cdn.jsdelivr.net" in csp and "unsafe" not in csp
+    starter = httpx.get(f"{api_server.url}/static/api-docs.js")
+    assert starter.status_code == 200 and "/api/v1/openapi.json" in starter.text
 
 
 CHECKS = [

@@ -38,7 +38,7 @@ def test_maintenance_switch_shared_by_replicas(client: httpx.Client, api_databas
     try:
         with engine.begin() as conn:
             set_state(conn, enabled=True, actor="test", message="Upgrading the database")
-        wait_until(lambda: client.get("/api/v1/parties").status_code == 503, 10, "maintenance on")
+        wait_until(lambda: client.get("/api/v1/parties").status_code == 503, 30, "maintenance on")
         refused = client.get("/api/v1/parties")
         assert problem(refused, 503)["detail"] == "Upgrading the database"
         assert refused.headers["retry-after"]
@@ -47,7 +47,7 @@ def test_maintenance_switch_shared_by_replicas(client: httpx.Client, api_databas
         with engine.begin() as conn:
             set_state(conn, enabled=False, actor="test")
         engine.dispose()
-    wait_until(lambda: client.get("/api/v1/parties").status_code == 200, 10, "maintenance off")
+    wait_until(lambda: client.get("/api/v1/parties").status_code == 200, 30, "maintenance off")
 
 
 def test_request_id(client: httpx.Client) -> None:
@@ -71,7 +71,7 @@ def test_access_log_is_json(client: httpx.Client, capfd: pytest.CaptureFixture[s
                 lines.append(json.loads(line))
         return any(entry.get("request_id") == "log-check-1" for entry in lines)
 
-    wait_until(logged, 5, "the access log line")
+    wait_until(logged, 30, "the access log line")
     (entry,) = [e for e in lines if e.get("request_id") == "log-check-1"]
     assert entry["route"] == "/api/v1/bills/{session}/{number}"
     assert entry["path"] == "/api/v1/bills/45-1/C-2"

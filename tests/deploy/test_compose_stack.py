@@ -182,6 +182,10 @@ def test_health_checks(config: dict[str, Any]) -> None:
             "python",
             "/usr/local/bin/openpolicy-healthcheck",
         ]
+        # Readiness: the database answers. Not /health, which a Redis outage degrades.
+        environment = services[name]["environment"]
+        assert environment["OPENPOLICY_HEALTHCHECK_URL"] == "http://127.0.0.1:8000/readyz"
+        assert environment["OPENPOLICY_SITE_URL"].startswith("https://")
     # Nothing listens on 8000 in these: the image's HTTP check is switched off for them.
     for name in ("migrate", "scrapers"):
         assert services[name]["healthcheck"] == {"disable": True}

@@ -94,7 +94,7 @@ def test_healthcheck_probes_health_and_default_command_serves() -> None:
     copies = [c.value for c in runtime if c.cmd == "COPY"]
     assert ("deploy/healthcheck.py", "/usr/local/bin/openpolicy-healthcheck") in copies
     envs = " ".join(c.original for c in runtime if c.cmd == "ENV")
-    assert "OPENPOLICY_HEALTHCHECK_URL=http://127.0.0.1:8000/health" in envs
+    assert "OPENPOLICY_HEALTHCHECK_URL=http://127.0.0.1:8000/readyz" in envs
     (cmd,) = [c for c in runtime if c.cmd == "CMD"]
     assert cmd.json and list(cmd.value) == [
         "openpolicy",
@@ -154,6 +154,18 @@ def run_healthcheck(url: str) -> tuple[int, str]:
 def test_container_healthcheck_accepts_a_healthy_service() -> None:
     with start_server(CannedService(healthy_routes())) as url:
         assert run_healthcheck(url + "/health") == (0, "")
+
+
+def test_container_healthcheck_asks_readiness_by_default() -> None:
+    ready = CannedResponse(200, '{"status": "ready", "checks": {}}')
+    unready = CannedResponse(503, '{"status": "unready", "checks": {}}')
+    with start_server(CannedService({"/readyz": ready})) as url:
+        assert run_healthcheck(url + "/readyz") == (0, "")
+    with start_server(CannedService({"/readyz": unready})) as url:
+        code, message = run_healthcheck(url + "/readyz")
+    assert code == 1 and "answered HTTP 503" in message
+    source = (DEPLOY / "healthcheck.py").read_text(encoding="utf-8")
+    assert 'DEFAULT_URL = "http://127.0.0.1:8000/readyz"' in source
 
 
 @pytest.mark.parametrize(

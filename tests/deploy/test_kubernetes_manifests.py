@@ -149,16 +149,28 @@ def test_live_service_selects_exactly_one_colour(resources: Resources) -> None:
 
 
 @pytest.mark.parametrize("colour", COLOURS)
-def test_probes_on_health(resources: Resources, colour: str) -> None:
+def test_probes_ask_liveness_and_readiness(resources: Resources, colour: str) -> None:
     (container,) = pod_spec(resources[("Deployment", f"openpolicy-{colour}")])["containers"]
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    # Started and alive: the process answers (no dependency: an outage never restarts pods).
+    for probe in ("startupProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/livez", "port": "http"}, probe
+    # Ready: the database answers; an unready pod leaves the Service, it is not restarted.
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    # No probe reads /health (Redis or a worker being down only degrades it).
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/health", "port": "http"}, probe
-    # Liveness gives a database outage longer than readiness before restarting pods.
+        assert container[probe]["httpGet"]["path"] != "/health"
     liveness, readiness = container["livenessProbe"], container["readinessProbe"]
     assert liveness["periodSeconds"] * liveness["failureThreshold"] > (
         readiness["periodSeconds"] * readiness["failureThreshold"]
     )
+
+
+def test_config_names_the_public_site_and_the_proxies(resources: Resources) -> None:
+    data = resources[("ConfigMap", "openpolicy-config")]["data"]
+    assert data["OPENPOLICY_ENVIRONMENT"] == "production"
+    assert data["OPENPOLICY_SITE_URL"].startswith("https://")  # production requires it
+    assert data["OPENPOLICY_TRUSTED_PROXIES"]
 
 
 def test_every_container_has_requests_limits_and_a_locked_down_context(

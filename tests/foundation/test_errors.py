@@ -9,6 +9,9 @@ from openpolicy.app import create_app
 from openpolicy.config import Settings
 from openpolicy.errors import PROBLEM_CONTENT_TYPE, NotFoundError
 
+# A Host the app answers to (settings.allowed_hosts), unlike TestClient's "testserver".
+LOCAL = "http://localhost"
+
 
 def _app(settings: Settings) -> TestClient:
     app = create_app(settings)
@@ -25,7 +28,7 @@ def _app(settings: Settings) -> TestClient:
     def typed(limit: int = Query(ge=1, le=500)) -> dict[str, int]:
         return {"limit": limit}
 
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(app, raise_server_exceptions=False, base_url=LOCAL)
 
 
 def test_unknown_route_is_json_404(settings: Settings) -> None:

@@ -11,35 +11,44 @@ import pytest
 from openpolicy import embedded
 from openpolicy.app import create_app
 from openpolicy.config import Settings
-from tests.support.services import LiveServer, RedisServer, free_port
+from tests.support.services import LiveServer, RedisServer, free_port, wait_until
 
 
 def test_healthy_with_database_and_redis(settings: Settings) -> None:
     with LiveServer(create_app(settings)) as server:
         response = httpx.get(f"{server.url}/health")
+        live = httpx.get(f"{server.url}/livez")
+        ready = httpx.get(f"{server.url}/readyz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "healthy"
     assert body["version"]
     assert body["checks"]["database"]["status"] == "healthy"
     assert body["checks"]["database"]["latency_ms"] >= 0
+    assert body["checks"]["database"]["circuit"]["state"] == "closed"
     assert body["checks"]["redis"]["status"] == "healthy"
     assert response.headers["cache-control"] == "no-store"
+    assert live.status_code == 200 and live.json()["status"] == "alive"
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
 
 
-def test_unhealthy_when_redis_is_unreachable(settings: Settings) -> None:
-    broken = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
-    # model_copy skips validation, so hand over a SecretStr like the validator would.
+def test_redis_unreachable_only_degrades(settings: Settings) -> None:
+    """Redis is optional: /health says degraded (HTTP 200), the process stays ready."""
     from pydantic import SecretStr
 
-    broken = broken.model_copy(
+    broken = settings.model_copy(
         update={"redis_url": SecretStr(f"redis://127.0.0.1:{free_port()}/0")}
     )
     with LiveServer(create_app(broken)) as server:
         response = httpx.get(f"{server.url}/health")
-    assert response.status_code == 503
+        ready = httpx.get(f"{server.url}/readyz")
+        live = httpx.get(f"{server.url}/livez")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
     assert response.json()["checks"]["redis"]["status"] == "unhealthy"
     assert response.json()["checks"]["database"]["status"] == "healthy"
+    assert ready.status_code == 200 and ready.json()["checks"]["database"]["status"] == "healthy"
+    assert live.status_code == 200
 
 
 @pytest.fixture
@@ -50,7 +59,7 @@ def own_cluster(tmp_path: Path) -> Iterator[embedded.EmbeddedCluster]:
     cluster.detach()
 
 
-def test_unhealthy_while_database_is_down_then_healthy_again(
+def test_unhealthy_and_unready_while_database_is_down_then_back(
     own_cluster: embedded.EmbeddedCluster, redis: RedisServer
 ) -> None:
     settings = Settings(
@@ -68,10 +77,19 @@ def test_unhealthy_while_database_is_down_then_healthy_again(
         assert down.json()["status"] == "unhealthy"
         assert down.json()["checks"]["database"]["status"] == "unhealthy"
         assert "database unreachable" in down.json()["checks"]["database"]["error"]
+        unready = httpx.get(f"{server.url}/readyz")
+        assert unready.status_code == 503 and unready.json()["status"] == "unready"
+        assert httpx.get(f"{server.url}/livez").status_code == 200  # never restart for this
         metrics = httpx.get(f"{server.url}/metrics").text
         assert "database_up 0.0" in metrics
 
         own_cluster.start_again()
+        # The circuit probes on its own; readiness comes back without a restart.
+        wait_until(
+            lambda: httpx.get(f"{server.url}/readyz").status_code == 200,
+            30,
+            "/readyz to answer 200 again",
+        )
         back = httpx.get(f"{server.url}/health")
         assert back.status_code == 200
         assert back.json()["status"] == "healthy"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,9 +57,11 @@ def test_missing_env_file_is_a_clear_error(
 
 
 def test_settings_command_masks_secrets(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql://app:hunter2@db.example:5432/openpolicy")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:hunter2@db.example:5432/civicdb")
     monkeypatch.setenv("REDIS_URL", "redis://:redispass@cache:6379/0")
     monkeypatch.setenv("OPENPOLICY_SECRET_KEY", "very-secret-value")
+    monkeypatch.setenv("OPENPOLICY_WEBHOOK_URL", "https://hooks.example/services/T0/B0/tok3n?x=1")
+    monkeypatch.setenv("OPENPOLICY_S3_ENDPOINT_URL", "https://ak:sk-s3cret@s3.example/bucket")
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["settings", "--json"])
@@ -68,8 +71,14 @@ def test_settings_command_masks_secrets(clean_env: Path, monkeypatch: pytest.Mon
     assert "hunter2" not in result.output
     assert "redispass" not in result.output
     assert "very-secret-value" not in result.output
-    assert "db.example:5432/openpolicy" in result.output
-    assert "********" in result.output
+    for secret in ("app:", "tok3n", "T0/B0", "sk-s3cret", "x=1", "civicdb"):
+        assert secret not in result.output, secret  # user info, path tokens, query: masked
+    shown = json.loads(result.output)
+    assert shown["database_url"] == "postgresql://***@db.example:5432/***"
+    assert shown["redis_url"] == "redis://***@cache:6379/***"
+    assert shown["webhook_url"] == "https://hooks.example/***?***"
+    assert shown["s3_endpoint_url"] == "https://***@s3.example/***"
+    assert shown["secret_key"] == "********"
 
 
 def test_invalid_value_names_the_setting(clean_env: Path) -> None:

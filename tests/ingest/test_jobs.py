@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from openpolicy.ingest.jobs import (
+    PRUNE_AUDIT_CRON,
+    PRUNE_AUDIT_TASK,
     RUN_TASK,
     BackgroundWorker,
     build_app,
@@ -47,11 +49,35 @@ def test_one_periodic_job_per_source_from_settings(ingest_db: URL) -> None:
     app = build_app(settings, ingest_db)
     periodic = app.periodic_registry.periodic_tasks
     by_id = {periodic_id: task for (_, periodic_id), task in periodic.items()}
-    assert set(by_id) == {*SOURCE_ORDER, "retry-stalled", "alerts-tick", "alerts-digest"}
+    assert set(by_id) == {
+        *SOURCE_ORDER,
+        "retry-stalled",
+        "prune-audit-events",
+        "alerts-tick",
+        "alerts-digest",
+    }
+    assert by_id["prune-audit-events"].cron == PRUNE_AUDIT_CRON
     assert by_id["hansard"].cron == "*/10 * * * *"
     assert by_id["members"].cron == settings.ingest_schedule_members
     assert by_id["ballots"].configure_kwargs["lock"] == "ingest:ballots"
     assert by_id["ballots"].configure_kwargs["task_kwargs"] == {"source": "ballots"}
+
+
+def test_the_audit_trail_is_pruned_by_its_job(
+    ingest_db: URL, parliament: Parliament, query: Query
+) -> None:
+    query(
+        "INSERT INTO audit_events (occurred_at, action, actor) VALUES"
+        " (now() - interval '40 days', 'api.unauthorized', 'old'),"
+        " (now() - interval '20 days', 'api.unauthorized', 'recent'),"
+        " (now(), 'maintenance.on', 'today') RETURNING id"
+    )
+    settings = worker_settings(ingest_db, parliament, audit_retention_days=30)
+    app = build_app(settings, ingest_db)
+    with app.open():
+        app.tasks[PRUNE_AUDIT_TASK].defer()
+    asyncio.run(run_worker_async(settings, ingest_db, install_signal_handlers=False, wait=False))
+    assert sorted(row[0] for row in query("SELECT actor FROM audit_events")) == ["recent", "today"]
 
 
 def test_a_deferred_run_is_executed(ingest_db: URL, parliament: Parliament, query: Query) -> None:
@@ -77,7 +103,7 @@ def test_replicas_never_run_one_source_twice_at_once(
     try:
         with app.open():
             defer_run(app, "members")
-            wait_until(lambda: len(parliament.seen(MEMBERS)) == 1, 20, "the first run to fetch")
+            wait_until(lambda: len(parliament.seen(MEMBERS)) == 1, 30, "the first run to fetch")
             # The first run is running: a second one may be queued, not started.
             assert defer_run(app, "members") is not None
             assert query(
@@ -140,7 +166,7 @@ def test_a_run_whose_worker_died_is_retried(
                 )
                 == [(0,)]
             ),
-            10,
+            30,
             "the dead worker's heartbeat to go stale",
         )
         survivor = BackgroundWorker(settings, ingest_db).start()

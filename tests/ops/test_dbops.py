@@ -48,7 +48,7 @@ def test_locks_shows_the_blocked_and_the_blocker(
     worker = threading.Thread(target=blocked_update, daemon=True)
     worker.start()
     try:
-        wait_until(lambda: bool(dbops.locks(ops_env.target)), 10, "a blocked query")
+        wait_until(lambda: bool(dbops.locks(ops_env.target)), 30, "a blocked query")
         result = cli("db", "locks", "--format", "json")
         rows = json.loads(result.stdout)
         assert rows[0]["blocked_query"].startswith("UPDATE votes SET subject_en = 'waiting'")

@@ -87,6 +87,17 @@ def redis_server(workdir: Path) -> Iterator[RedisServer]:
         process.wait(timeout=10)
 
 
+def _proxy_options(app: Any) -> dict[str, Any]:
+    """uvicorn's X-Forwarded-* handling as `openpolicy serve` configures it: from the app's
+    OPENPOLICY_TRUSTED_PROXIES, never uvicorn's default trust of 127.0.0.1."""
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    if settings is None:
+        return {}
+    from openpolicy.proxies import ClientAddresses
+
+    return ClientAddresses(settings.trusted_proxies).uvicorn_options()
+
+
 class LiveServer:
     """An ASGI app served by a real uvicorn on a free loopback port, in a thread."""
 
@@ -94,14 +105,19 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            **_proxy_options(app),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        wait_until(lambda: self.server.started, 20, f"uvicorn on {self.url}")
+        wait_until(lambda: self.server.started, 30, f"uvicorn on {self.url}")
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -73,7 +73,7 @@ def test_a_page_is_rendered_once_per_data_version(
                 version = bump_data_version(conn)
             wait_until(
                 lambda: cached_site.get(path).headers["etag"].startswith(f'"{version:x}-'),
-                10,
+                30,
                 f"the server to see data version {version}",
             )
             fresh = cached_site.get(path, headers={"If-None-Match": etag})

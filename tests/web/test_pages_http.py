@@ -39,6 +39,9 @@ PAGES = {
 }
 SIZE_LIMIT_COMPRESSED = 100_000
 
+# A Host the app answers to (settings.allowed_hosts), unlike TestClient's "testserver".
+LOCAL = "http://localhost"
+
 
 def fr(path: str) -> str:
     return "/fr" if path == "/" else "/fr" + path
@@ -98,6 +101,15 @@ def test_every_page_type_renders_in_both_languages(
     assert switch.get("hreflang") == other
     expected_switch = fr(path) if lang == "en" else path
     assert switch.get("href") == expected_switch
+    # The Content-Security-Policy runs only the site's own files: a page holds no inline
+    # script, no style attribute and no event-handler attribute (the browser would refuse
+    # them, and templates written from now on must not need them).
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "style-src 'self';" in csp and "unsafe" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.xpath("//script[not(@src)]") == []
+    assert page.xpath("//*[@style]") == []
+    assert page.xpath("//@*[starts-with(name(), 'on')]") == []
 
 
 def test_ui_strings_follow_the_language(http: httpx.Client) -> None:
@@ -392,7 +404,7 @@ def test_server_error_page_for_readers_problem_for_clients(web_settings: Setting
         raise RuntimeError("a bug")
 
     app.include_router(crashing)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url=LOCAL) as client:
         response = client.get("/fr/boom")
         assert response.status_code == 500
         assert response.headers["content-type"].startswith("text/html")
@@ -410,7 +422,7 @@ def test_database_down_is_a_503_page(web_settings: Settings) -> None:
             "db_pool_timeout_seconds": 1.0,
         }
     )
-    with TestClient(create_app(down), raise_server_exceptions=False) as client:
+    with TestClient(create_app(down), raise_server_exceptions=False, base_url=LOCAL) as client:
         response = client.get("/bills", headers={"Accept": "text/html"})
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) > 0
@@ -419,7 +431,7 @@ def test_database_down_is_a_503_page(web_settings: Settings) -> None:
 
 def test_maintenance_page_while_switch_is_on(web_settings: Settings) -> None:
     forced = web_settings.model_copy(update={"maintenance_mode": True})
-    with TestClient(create_app(forced), raise_server_exceptions=False) as client:
+    with TestClient(create_app(forced), raise_server_exceptions=False, base_url=LOCAL) as client:
         page = client.get("/fr/votes/43-2/69")
         assert page.status_code == 503 and page.headers["retry-after"]
         assert "En maintenance" in page.text

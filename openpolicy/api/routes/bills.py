@@ -27,7 +27,7 @@ from openpolicy.queries import bills
 router = APIRouter(prefix=API_PREFIX, tags=["bills"])
 
 SESSION_PATH = Path(
-    description="Session, written 45-1.", pattern=r"^\d{1,2}-\d$", examples=["45-1"]
+    description="Session, written 45-1.", pattern=r"^[0-9]{1,2}-[0-9]$", examples=["45-1"]
 )
 
 LIST_PARAMS = [
@@ -135,7 +135,7 @@ async def bill_detail(
     session: str = SESSION_PATH,
     number: str = Path(
         description="Bill number, e.g. C-2 or S-209.",
-        pattern=r"^[CScs]-\d{1,4}[A-Za-z]?$",
+        pattern=r"^[CScs]-[0-9]{1,4}[A-Za-z]?$",
         examples=["C-2"],
     ),
 ) -> Response:
