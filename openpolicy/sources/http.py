@@ -18,6 +18,7 @@ cannot be read for such reasons is reported as what it is, never as "disallowed"
 
 from __future__ import annotations
 
+import collections
 import email.utils
 import hashlib
 import logging
@@ -116,12 +117,17 @@ class BodyTooLargeError(FetchError):
 
 
 class _HostPacer:
-    """Spaces requests to each host at least `interval` seconds apart (thread-safe)."""
+    """Spaces requests to each host at least `interval` seconds apart (thread-safe).
+
+    `departures[host]` keeps the monotonic times at which the last requests were let go:
+    the client's own schedule, which is what the spacing promise is about (a server sees
+    requests later, by however long the network and its own scheduling took)."""
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.departures: dict[str, collections.deque[float]] = {}
 
     def wait(self, host: str) -> None:
         with self._lock:
@@ -130,6 +136,12 @@ class _HostPacer:
             self._next[host] = start + self.interval
         if start > now:
             time.sleep(start - now)
+        with self._lock:
+            departed = time.monotonic()
+            # The next request waits a full interval after this one actually left (a sleep
+            # that overslept must not shorten the next gap).
+            self._next[host] = max(self._next[host], departed + self.interval)
+            self.departures.setdefault(host, collections.deque(maxlen=64)).append(departed)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
