@@ -212,6 +212,19 @@ def recipient_for(conn: Connection[Any], token: tokens.Token) -> Recipient:
     return Recipient(*row)
 
 
+def describe_subscription(
+    conn: Connection[Any], token: tokens.Token
+) -> tuple[Description, Recipient, str]:
+    """What a confirm or stop link names, who holds it and its status; changes nothing (the
+    pages a link opens ask before acting: mail scanners open links too)."""
+    recipient = _recipient_of_subscription(conn, token.id, token.nonce)
+    row = conn.execute(
+        "SELECT status FROM alert_subscriptions WHERE id = %s", (token.id,)
+    ).fetchone()
+    assert row is not None  # the recipient was found through it
+    return describe(conn, [token.id])[token.id], recipient, str(row[0])
+
+
 def confirm(
     conn: Connection[Any], settings: Settings, token_text: str
 ) -> tuple[Description, Recipient, bool]:

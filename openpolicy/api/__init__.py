@@ -69,9 +69,9 @@ DOCS_HTML = f"""<!DOCTYPE html>
 def api_routers() -> list[APIRouter]:
     """Each router carries the /api/v1 prefix in its routes' paths (so route templates in
     metrics and logs are the full paths)."""
-    from openpolicy.api.routes import bills, debates, members, meta, search, votes
+    from openpolicy.api.routes import bills, debates, members, meta, search, subscriptions, votes
 
-    return [m.router for m in (meta, bills, votes, members, debates, search)]
+    return [m.router for m in (meta, bills, votes, members, debates, search, subscriptions)]
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
@@ -92,8 +92,9 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         for path, item in document.get("paths", {}).items()
         if path.startswith(API_PREFIX)
     }
-    _keep_referenced_schemas(document)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(_request_schemas())  # bodies read by the handlers themselves
+    _keep_referenced_schemas(document)
     from openpolicy.api.schemas import Problem
 
     schemas.setdefault(
@@ -111,6 +112,20 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     document["security"] = [{}, {"ApiKey": []}]
     app.state.api_openapi = document
     return document
+
+
+def _request_schemas() -> dict[str, Any]:
+    """JSON bodies the handlers validate themselves (so their problems name the field)."""
+    from pydantic.json_schema import models_json_schema
+
+    from openpolicy.api.routes.subscriptions import REQUEST_MODELS
+
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in REQUEST_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    found: dict[str, Any] = definitions.get("$defs", {})
+    return found
 
 
 def _keep_referenced_schemas(document: dict[str, Any]) -> None:

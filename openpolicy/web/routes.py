@@ -17,6 +17,7 @@ from starlette.types import Scope
 
 from openpolicy.web import (
     feeds,
+    pages_alerts,
     pages_bills,
     pages_debates,
     pages_home,
@@ -74,6 +75,16 @@ def web_router() -> APIRouter:
                 prefixed(path, lang),
                 served,
                 methods=["GET", "HEAD"],
+                name=f"web_{name}_{lang}",
+                response_class=Response,
+            )
+    # The alerts' pages change state or are private to one address: never cached.
+    for path, endpoint, name, methods in pages_alerts.ALERT_PAGES:
+        for lang in LANGUAGES:
+            router.add_api_route(
+                prefixed(path, lang),
+                endpoint,
+                methods=methods,
                 name=f"web_{name}_{lang}",
                 response_class=Response,
             )
