@@ -8,6 +8,7 @@ addresses apart, the per-IP limit, cross-site posts, forged links, GETs that cha
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -99,7 +100,8 @@ def site(alerts_db: URL, smtp: Mailbox) -> Iterator[Site]:
 
 
 def page_text(response: httpx.Response) -> str:
-    return " ".join(lxml_html.fromstring(response.text).text_content().split())
+    page: lxml_html.HtmlElement = lxml_html.fromstring(response.text)
+    return " ".join(page.text_content().split())
 
 
 def test_member_follow_confirm_alert_manage_and_one_click_unsubscribe(
@@ -248,12 +250,8 @@ def test_french_forms_on_bill_division_and_search_pages_and_stopping_one(
     ]
     # The stop link of an e-mail: a GET asks, the POST stops.
     manage = site.get(stopped.headers["Location"])
-    stop_path = (
-        lxml_html.fromstring(manage.text)
-        .xpath("//form[starts-with(@id, 'stop-')]")[0]
-        .get("action")
-    )
-    asked = site.get(stop_path)
+    [stop_form, *_] = xpath(lxml_html.fromstring(manage.text), "//form[starts-with(@id, 'stop-')]")
+    asked = site.get(str(stop_form.get("action")))
     assert "Arrêter cette alerte ?" in page_text(asked)
     assert query("SELECT count(*) FROM alert_subscriptions") == [(2,)]
     done = site.submit(asked, "//main//form")
@@ -269,14 +267,13 @@ def test_french_forms_on_bill_division_and_search_pages_and_stopping_one(
 def test_no_enumeration_limits_and_cross_site_posts(
     alerts_db: URL, smtp: Mailbox, query: Query
 ) -> None:
-    sites = site_for(
+    sites = contextmanager(site_for)(
         alerts_db,
         smtp,
         alerts_signups_per_address_per_day=2,
         alerts_signups_per_ip_per_hour=6,
     )
-    site = next(sites)
-    try:
+    with sites as site:
         load(alerts_db, site.settings, "members")
         page = site.get(f"/members/{member_id(query, 'Gord Johns')}")
 
@@ -352,5 +349,3 @@ def test_no_enumeration_limits_and_cross_site_posts(
                 )
         assert query(state) == before_links
         assert query("SELECT count(*) FROM alert_recipients") == [(3,)]
-    finally:
-        sites.close()
