@@ -18,7 +18,8 @@ refused with 403.
 
 Privacy: the sign-up answers the same page whether the address is new, already
 following, waiting for confirmation or over its limits (openpolicy.alerts.subscriptions);
-only the client's own per-IP limit (429) and its own typing mistakes are told apart.
+only the client's own per-IP limit (429) and its own typing mistakes (an address that is
+not one, a search with no word to look for) are told apart.
 """
 
 from __future__ import annotations
@@ -194,8 +195,14 @@ async def follow(request: Request) -> Response:
     except ForbiddenError:
         return _page(request, "alert_follow.html", 403, state="cross-site", **shown)
     except ValidationFailedError as exc:
-        # The address is the reader's to fix; anything else means the form was altered.
-        state = "invalid" if exc.detail.startswith("email:") else "bad"
+        # The address and a search's words are the reader's to fix; anything else means
+        # the form was altered.
+        if exc.detail.startswith("email:"):
+            state = "invalid"
+        elif exc.detail.startswith("follow.q:"):
+            state = "words"
+        else:
+            state = "bad"
         return _page(request, "alert_follow.html", 422, state=state, detail=exc.detail, **shown)
     except NotFoundError as exc:
         return _page(request, "alert_follow.html", 404, state="bad", detail=exc.detail, **shown)
@@ -367,10 +374,12 @@ async def unsubscribe_page(request: Request, token: str) -> Response:
 
 
 # Registered by openpolicy.web.routes in both languages, never cached: (path, handler, name).
+# HEAD as GET: link checkers and mail scanners ask it, and it changes nothing either.
+LINK_METHODS = ["GET", "HEAD", "POST"]
 ALERT_PAGES: tuple[tuple[str, Callable[..., Any], str, list[str]], ...] = (
     ("/alerts/follow", follow, "alerts_follow", ["POST"]),
-    ("/alerts/confirm/{token}", confirm_page, "alerts_confirm", ["GET", "POST"]),
-    ("/alerts/manage/{token}", manage_page, "alerts_manage", ["GET", "POST"]),
-    ("/alerts/stop/{token}", stop_page, "alerts_stop", ["GET", "POST"]),
-    ("/alerts/unsubscribe/{token}", unsubscribe_page, "alerts_unsubscribe", ["GET", "POST"]),
+    ("/alerts/confirm/{token}", confirm_page, "alerts_confirm", LINK_METHODS),
+    ("/alerts/manage/{token}", manage_page, "alerts_manage", LINK_METHODS),
+    ("/alerts/stop/{token}", stop_page, "alerts_stop", LINK_METHODS),
+    ("/alerts/unsubscribe/{token}", unsubscribe_page, "alerts_unsubscribe", LINK_METHODS),
 )

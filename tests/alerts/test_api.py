@@ -292,3 +292,27 @@ def test_private_and_loopback_urls_are_refused_unless_allowed(
             assert answer.status_code == 422, (url, answer.text)
             assert detail in answer.json()["detail"], (url, answer.json())
     assert query("SELECT count(*) FROM alert_subscriptions") == [(0,)]
+
+
+def test_a_service_holds_at_most_its_limit_of_webhooks(
+    alerts_db: URL, receiver: Receiver, query: Query
+) -> None:
+    limited = alert_settings(alerts_db, alerts_webhooks_per_key=2, api_access_log=False)
+    load(alerts_db, limited, "members")
+    key = issue_key(alerts_db, "civic-app")
+    other = issue_key(alerts_db, "other-app")
+    body = {"url": receiver.url, "follow": {"kind": "division"}}
+    with LiveServer(create_app(limited)) as server, httpx.Client(base_url=server.url) as client:
+        assert [post(client, key, body).status_code for _ in range(2)] == [201, 201]
+        refused = post(client, key, body)
+        assert refused.status_code == 409 and refused.headers["content-type"] == PROBLEM
+        assert "service 'civic-app' already has 2 webhook subscriptions" in refused.json()["detail"]
+        assert post(client, other, body).status_code == 201  # another service's own count
+        [first, _] = client.get("/api/v1/subscriptions", headers={"X-API-Key": key}).json()["data"]
+        deleted = client.delete(f"/api/v1/subscriptions/{first['id']}", headers={"X-API-Key": key})
+        assert deleted.status_code == 204
+        assert post(client, key, body).status_code == 201  # room again
+    assert query("SELECT owner, count(*) FROM alert_subscriptions GROUP BY 1 ORDER BY 1") == [
+        ("civic-app", 2),
+        ("other-app", 1),
+    ]

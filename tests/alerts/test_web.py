@@ -127,9 +127,9 @@ def test_member_follow_confirm_alert_manage_and_one_click_unsubscribe(
     assert asked.status_code == 200 and "Confirm your alert" in page_text(asked)
     assert '<meta name="referrer" content="no-referrer">' in asked.text
     assert asked.headers["X-Robots-Tag"] == "noindex, nofollow"
-    assert query("SELECT status FROM alert_subscriptions") == [
-        ("pending",)
-    ]  # a GET confirms nothing
+    # A GET confirms nothing, nor does a link checker's HEAD.
+    assert site.client.head(confirm_path).status_code == 200
+    assert query("SELECT status FROM alert_subscriptions") == [("pending",)]
     confirmed = site.submit(asked, "//main//form")
     assert confirmed.status_code == 200 and "Your alert is on" in page_text(confirmed)
     assert query("SELECT status FROM alert_subscriptions") == [("active",)]
@@ -196,6 +196,16 @@ def test_french_forms_on_bill_division_and_search_pages_and_stopping_one(
 ) -> None:
     load(alerts_db, site.settings, "members", "bill", "ballots")
     reader = "lectrice@exemple.ca"
+    # Words only to leave out cannot be followed: the reader is told why, in French, and
+    # led back to the search; nothing is stored.
+    refused = site.submit(
+        site.get("/fr/search?q=-logement&party=NDP"), FOLLOW_FORM, {"email": reader}
+    )
+    assert refused.status_code == 422
+    assert "Ces mots ne peuvent pas être suivis" in page_text(refused)
+    [back] = xpath(lxml_html.fromstring(refused.text), "//main//a[text()='Retour à la recherche']")
+    assert back.get("href") == "/fr/search?q=-logement&party=NDP"
+    assert query("SELECT count(*) FROM alert_subscriptions") == [(0,)]
     bill = site.get("/fr/bills/44-1/C-11")
     assert "Recevoir des alertes par courriel" in page_text(bill)
     for page in (bill, site.get("/fr/votes/43-2/69"), site.get("/fr/search?q=logement&party=NDP")):
