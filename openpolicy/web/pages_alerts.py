@@ -179,7 +179,11 @@ def _target_spec(form: dict[str, str]) -> TargetSpec:
 
 
 async def follow(request: Request) -> Response:
-    """POST of a Follow form: the same answer for every address (see the module)."""
+    """POST of a Follow form: the same answer for every address (see the module). A GET
+    (the language switch of the answer's page, a reload, a bookmark) says where the forms
+    are."""
+    if request.method != "POST":
+        return _page(request, "alert_follow.html", state="about", hidden={})
     lang = page_lang(request)
     form = await _form(request)
     hidden = {name: form[name] for name in FOLLOW_FIELDS if form.get(name)}
@@ -375,9 +379,10 @@ async def unsubscribe_page(request: Request, token: str) -> Response:
 
 # Registered by openpolicy.web.routes in both languages, never cached: (path, handler, name).
 # HEAD as GET: link checkers and mail scanners ask it, and it changes nothing either.
+# Every page has a GET: the header's language switch links to the same path.
 LINK_METHODS = ["GET", "HEAD", "POST"]
 ALERT_PAGES: tuple[tuple[str, Callable[..., Any], str, list[str]], ...] = (
-    ("/alerts/follow", follow, "alerts_follow", ["POST"]),
+    ("/alerts/follow", follow, "alerts_follow", LINK_METHODS),
     ("/alerts/confirm/{token}", confirm_page, "alerts_confirm", LINK_METHODS),
     ("/alerts/manage/{token}", manage_page, "alerts_manage", LINK_METHODS),
     ("/alerts/stop/{token}", stop_page, "alerts_stop", LINK_METHODS),

@@ -115,6 +115,12 @@ def test_member_follow_confirm_alert_manage_and_one_click_unsubscribe(
     assert sent.status_code == 200
     assert "Check your inbox" in page_text(sent)
     assert sent.headers["Cache-Control"] == "no-store"
+    # The answer's language switch opens a page of its own (a GET posts nothing).
+    [switch] = xpath(lxml_html.fromstring(sent.text), "//a[@class='lang-switch']")
+    switched = site.get(switch.get("href"))
+    assert switched.status_code == 200 and switch.get("href") == "/fr/alerts/follow"
+    assert "Recevoir des alertes par courriel" in page_text(switched)
+    assert xpath(lxml_html.fromstring(switched.text), "//main//a[@href='/fr/members']")
     assert query("SELECT kind, member_id, status, cadence FROM alert_subscriptions") == [
         ("member", johns, "pending", "immediate")
     ]
