@@ -346,6 +346,7 @@ def main() -> None:
                 )
             number = int(last or 0) + 1
             ratios = []
+            rows_of: dict[str, int] = {}
             print(
                 "\nsitting            speeches  import s  match s  ratio  items (by kind)"
                 "                           deliveries",
@@ -358,6 +359,7 @@ def main() -> None:
                 )
                 ratio = matched.seconds / imported
                 ratios.append(ratio)
+                rows_of[file] = report.counts.inserted - 1  # the sitting's own row aside
                 print(
                     f"{file:18} {report.counts.inserted - 1:8d}  {imported:8.3f}  "
                     f"{matched.seconds:7.3f}  {ratio:5.2f}  {matched.total_items:6d} "
@@ -379,7 +381,8 @@ def main() -> None:
             verdict = "met" if statistics.median(longest) <= 0.5 else "NOT met"
             print(
                 f"\nmatch / import of the long sitting ({SITTINGS[0][0]}, {SITTINGS[0][1]}"
-                f" speeches): median {statistics.median(longest):.2f} over {len(longest)} rounds"
+                f" interventions, {rows_of[SITTINGS[0][0]]} rows in speeches): median"
+                f" {statistics.median(longest):.2f} over {len(longest)} rounds"
                 f"  [goal ≤ 0.5: {verdict}]; every round: median {statistics.median(ratios):.2f},"
                 f" worst {max(ratios):.2f}  (2 cores shared with other sessions: single"
                 " rounds vary ±50 %)",
