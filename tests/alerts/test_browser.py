@@ -55,6 +55,8 @@ WORDS = {
         "follow": "Follow",
         "sent": "Check your inbox",
         "check": "Check the e-mail address",
+        "words": "These words cannot be followed",
+        "about": "Get alerts by e-mail",
         "confirm": "Confirm",
         "on": "Your alert is on",
         "manage": "Manage your alerts",
@@ -70,6 +72,8 @@ WORDS = {
         "follow": "Suivre",
         "sent": "Consultez votre boîte de réception",
         "check": "Vérifiez l'adresse courriel",
+        "words": "Ces mots ne peuvent pas être suivis",
+        "about": "Recevoir des alertes par courriel",
         "confirm": "Confirmer",
         "on": "Votre alerte est activée",
         "manage": "Gérer vos alertes",
@@ -158,4 +162,18 @@ def test_follow_confirm_manage_unsubscribe_in_a_browser(
     assert tab.page.locator("h1").inner_text() == words["done"]
     scan("unsubscribed")
     assert query("SELECT count(*) FROM alert_recipients") == [(0,)]
+
+    # A search with no word to look for is explained; /alerts/follow opened directly says
+    # where the forms are.
+    tab.visit(prefix + "/search?q=-housing")
+    tab.page.get_by_label(words["email"]).fill(email)
+    tab.page.get_by_role("button", name=words["follow"], exact=True).click()
+    tab.page.wait_for_load_state()
+    assert tab.page.locator("h1").inner_text() == words["words"]
+    tab.errors.clear()  # the browser logs the 422 of the document itself
+    scan("words")
+    assert tab.visit(prefix + "/alerts/follow").status == 200
+    assert tab.page.locator("h1").inner_text() == words["about"]
+    scan("about")
+    assert query("SELECT count(*) FROM alert_subscriptions") == [(0,)]
     assert problems == {}
