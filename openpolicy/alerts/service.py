@@ -10,6 +10,8 @@ connection each.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,14 +28,19 @@ from openpolicy.config import Settings
 
 T = TypeVar("T")
 CONCURRENT = 4
-_limiter: anyio.CapacityLimiter | None = None
+# One limiter per event loop: a limiter's waiters are woken on the loop that releases it,
+# so two apps in one process (the tests' live servers) must not share one.
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _slots() -> anyio.CapacityLimiter:
-    global _limiter
-    if _limiter is None:
-        _limiter = anyio.CapacityLimiter(CONCURRENT)
-    return _limiter
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(CONCURRENT)
+    return limiter
 
 
 async def in_transaction(settings: Settings, work: Callable[[Connection[Any]], T]) -> T:
