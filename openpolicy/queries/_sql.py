@@ -174,8 +174,11 @@ def keyset(
 ) -> tuple[sql.Composable, sql.Composable, list[Any], SortKey]:
     """The WHERE fragment (after the cursor), the ORDER BY and its parameters."""
     sort = page.sort or default
-    direction = sql.SQL("DESC" if page.descending else "ASC")
-    compare = sql.SQL("<" if page.descending else ">")
+    # Backward (the page before the cursor): the same keyset read the other way, the rows
+    # put back in the list's order by `make_page`.
+    descending = page.descending != page.backward
+    direction = sql.SQL("DESC" if descending else "ASC")
+    compare = sql.SQL("<" if descending else ">")
     order = sql.SQL("ORDER BY {expr} {dir}, {id} {dir}").format(
         expr=sql.SQL(sort.expression), dir=direction, id=sql.SQL(id_column)
     )
@@ -192,12 +195,34 @@ def keyset(
 
 
 def make_page(rows: list[K], page: PageRequest) -> Page[K]:
-    """Trim the extra row fetched to know whether there is a next page."""
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
+    """Trim the extra row fetched to know whether there is a next page (or, read backward,
+    a page before this one), and say where the neighbouring pages start."""
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    if page.backward:
+        rows.reverse()
+        first = rows[0] if rows else None
+        last = rows[-1] if rows else None
+        return Page(
+            rows,
+            encode_cursor(last.sort_key, last.row_id) if last is not None else None,
+            page.limit,
+            previous_cursor=(
+                encode_cursor(first.sort_key, first.row_id) if more and first else None
+            ),
+        )
+    previous = None
+    if page.cursor is not None and rows:
+        previous = encode_cursor(rows[0].sort_key, rows[0].row_id)
+    if more:
         last = rows[-1]
-        return Page(rows, encode_cursor(last.sort_key, last.row_id), page.limit)
-    return Page(rows, None, page.limit)
+        return Page(
+            rows,
+            encode_cursor(last.sort_key, last.row_id),
+            page.limit,
+            previous_cursor=previous,
+        )
+    return Page(rows, None, page.limit, previous_cursor=previous)
 
 
 async def fetch_list_page(
@@ -227,6 +252,7 @@ async def fetch_list_page(
         id_column,
         sort.name,
         page.descending,
+        page.backward,
         page.cursor is not None,
     )
     query = _list_statements.get(shape)

@@ -19,6 +19,7 @@ from openpolicy.queries._sql import (
     session_filter_id,
     session_id,
 )
+from openpolicy.queries.counts import count_list
 from openpolicy.queries.export import Exported, list_export
 from openpolicy.queries.paging import Page, PageRequest, SortKey
 from openpolicy.queries.reference import per_version
@@ -139,6 +140,11 @@ async def list_bills(
         id_column="b.id",
         default_sort=DEFAULT_SORT,
     )
+
+
+async def count_bills(conn: ReadConnection, filters: BillFilters) -> int:
+    """How many bills match the filters (read once per data version and filter set)."""
+    return await count_list(conn, _FROM, await _where(conn, filters))
 
 
 async def export_bills(conn: ReadConnection, filters: BillFilters, page: PageRequest) -> Exported:

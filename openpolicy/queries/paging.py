@@ -41,16 +41,20 @@ class PageRequest:
     cursor: tuple[Any, int] | None = None
     sort: SortKey | None = None
     descending: bool = True
+    backward: bool = False  # the page *before* the cursor (a site's "previous page" link)
 
 
 @dataclass
 class Page(Generic[T]):
-    """One page of a list and the cursor of the next one (None at the end)."""
+    """One page of a list and the cursor of the next one (None at the end); lists read
+    through `fetch_list_page` also say where the page before starts (`previous_cursor`,
+    None on the first page)."""
 
     items: list[T]
     next_cursor: str | None
     limit: int
     extra: dict[str, Any] = field(default_factory=dict)
+    previous_cursor: str | None = None
 
 
 def encode_cursor(value: Any, row_id: int) -> str:

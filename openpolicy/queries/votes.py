@@ -22,6 +22,7 @@ from openpolicy.queries._sql import (
     session_filter_id,
     session_id,
 )
+from openpolicy.queries.counts import count_list
 from openpolicy.queries.export import Exported, list_export
 from openpolicy.queries.paging import Page, PageRequest, SortKey
 from openpolicy.queries.reference import per_version, reference
@@ -119,6 +120,11 @@ async def list_votes(
         id_column="v.id",
         default_sort=DEFAULT_SORT,
     )
+
+
+async def count_votes(conn: ReadConnection, filters: VoteFilters) -> int:
+    """How many divisions match the filters (read once per data version and filter set)."""
+    return await count_list(conn, _FROM, await _where(conn, filters))
 
 
 async def export_votes(conn: ReadConnection, filters: VoteFilters, page: PageRequest) -> Exported:

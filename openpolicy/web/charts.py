@@ -1,8 +1,11 @@
 """Server-rendered SVG charts: readable with no JavaScript, in the page's own HTML.
 
-The party-breakdown chart of a division draws one row per party: a solid bar for its yeas
-and a hatched bar for its nays (paired in grey), so the chart still reads in greyscale.
-Every number is also printed as text, and the page lists the same data as tables.
+The party-breakdown chart of a division draws one row per party across the page's width:
+a solid bar for its yeas and a hatched bar for its nays (paired in grey), so the chart
+still reads in greyscale. Each row prints its numbers after swatches painted exactly like
+the bar's parts (the legend is in the party's own colour), and the page lists the same
+data as text. Bars are in percent of the chart's width and text keeps its size, so the
+chart is as readable at 375 px as at 1280 px.
 """
 
 from __future__ import annotations
@@ -14,12 +17,11 @@ from markupsafe import Markup
 
 from openpolicy.web.palette import party_colour
 
-WIDTH = 480
-ROW_HEIGHT = 46
+ROW_HEIGHT = 50
 BAR_HEIGHT = 16
-LEGEND_HEIGHT = 34
 FONT = 15
 PAIRED_FILL = "#9a9a9a"
+SWATCH = "\u25a0"  # a filled square: the legend's swatch, in the bar's own fill
 
 
 @dataclass(frozen=True)
@@ -48,22 +50,40 @@ class ChartLabels:
     paired: str
 
 
-def _text(x: float, y: float, content: str, *, anchor: str = "start", bold: bool = False) -> str:
+def _text(x: str, y: float, content: str, *, anchor: str = "start", bold: bool = False) -> str:
     weight = ' font-weight="600"' if bold else ""
     return (
-        f'<text x="{x:.0f}" y="{y:.0f}" font-size="{FONT}" text-anchor="{anchor}"{weight}>'
+        f'<text x="{x}" y="{y:.0f}" font-size="{FONT}" text-anchor="{anchor}"{weight}>'
         f"{escape(content)}</text>"
     )
 
 
+def _counts(row: PartyTally, fills: list[tuple[int, str, str]], labels: ChartLabels) -> str:
+    """The row's numbers, each after a swatch painted exactly like its part of the bar (so
+    the legend is the bar's own colours: the party's, solid for yeas, hatched for nays)."""
+    words = ((row.yeas, labels.yea), (row.nays, labels.nay), (row.paired, labels.paired))
+    parts = []
+    for (count, word), (_, paint, _) in zip(words, fills, strict=True):
+        if word is labels.paired and not count:
+            continue
+        parts.append(
+            f'<tspan class="swatch" {paint}>{SWATCH}</tspan><tspan> {count} {escape(word)}</tspan>'
+        )
+    return (
+        f'<text x="100%" y="{{y}}" font-size="{FONT}" text-anchor="end">'
+        + "<tspan> · </tspan>".join(parts)
+        + "</text>"
+    )
+
+
 def party_breakdown_svg(tallies: list[PartyTally], labels: ChartLabels) -> Markup:
-    """One SVG element charting yeas/nays/paired per party, largest party first."""
+    """One SVG element charting yeas/nays/paired per party, largest party first, as wide as
+    the page (bars in percent of its width, text at its natural size at any width)."""
     rows = sorted(tallies, key=lambda tally: (-tally.total, tally.label))
     largest = max((row.total for row in rows), default=0) or 1
-    height = LEGEND_HEIGHT + ROW_HEIGHT * len(rows) + 6
-    scale = (WIDTH - 2) / largest
+    height = ROW_HEIGHT * len(rows) + 4
     parts: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="100%" height="{height}" '
         f'role="img" aria-labelledby="chart-title chart-desc" '
         f'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" fill="#1a1a1a">',
         f'<title id="chart-title">{escape(labels.title)}</title>',
@@ -78,39 +98,27 @@ def party_breakdown_svg(tallies: list[PartyTally], labels: ChartLabels) -> Marku
             f'<rect width="3" height="6" fill="{colour}"/></pattern>'
         )
     parts.append("</defs>")
-    # Legend: solid = yea, hatched = nay, grey = paired (neutral colours).
-    legend_y = 8
-    legend = (
-        (labels.yea, 'fill="#4a4a4a"'),
-        (labels.nay, 'fill="#ffffff" stroke="#4a4a4a" stroke-dasharray="3 2"'),
-        (labels.paired, f'fill="{PAIRED_FILL}"'),
-    )
-    x = 0
-    for word, style in legend:
-        parts.append(f'<rect x="{x}" y="{legend_y}" width="14" height="14" {style}/>')
-        parts.append(_text(x + 20, legend_y + 12, word))
-        x += 28 + len(word) * 9
     for index, row in enumerate(rows):
-        top = LEGEND_HEIGHT + index * ROW_HEIGHT
+        top = index * ROW_HEIGHT
         colour = party_colour(row.party).fill
-        counts = f"{row.yeas} {labels.yea} · {row.nays} {labels.nay}"
-        if row.paired:
-            counts += f" · {row.paired} {labels.paired}"
-        parts.append(_text(0, top + 16, row.label, bold=True))
-        parts.append(_text(WIDTH, top + 16, counts, anchor="end"))
-        bar_y = top + 23
-        x_pos = 1.0
-        for count, fill in (
-            (row.yeas, f'fill="{colour}"'),
-            (row.nays, f'fill="url(#hatch-{index})" stroke="{colour}" stroke-width="1.5"'),
-            (row.paired, f'fill="{PAIRED_FILL}"'),
-        ):
+        fills = [
+            (row.yeas, f'fill="{colour}"', "yea"),
+            (row.nays, f'fill="url(#hatch-{index})" stroke="{colour}" stroke-width="1.5"', "nay"),
+            (row.paired, f'fill="{PAIRED_FILL}"', "paired"),
+        ]
+        parts.append(f'<g class="chart-row" data-party="{escape(row.label)}">')
+        parts.append(_text("0", top + 17, row.label, bold=True))
+        parts.append(_counts(row, fills, labels).replace("{y}", str(top + 17)))
+        bar_y = top + 25
+        x_pos = 0.0
+        for count, paint, kind in fills:
             if count:
-                width = count * scale
+                width = 100.0 * count / largest
                 parts.append(
-                    f'<rect x="{x_pos:.1f}" y="{bar_y}" width="{width:.1f}" '
-                    f'height="{BAR_HEIGHT}" {fill}/>'
+                    f'<rect class="bar bar-{kind}" x="{x_pos:.2f}%" y="{bar_y}" '
+                    f'width="{width:.2f}%" height="{BAR_HEIGHT}" {paint}/>'
                 )
                 x_pos += width
+        parts.append("</g>")
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -29,6 +29,7 @@ from openpolicy.web import i18n
 from openpolicy.web.i18n import Lang, translate
 from openpolicy.web.labels import BALLOTS, PARTIES, PROVINCES, RESULTS, ROLES, label
 from openpolicy.web.palette import party_colour
+from openpolicy.web.subjects import short_subject
 from openpolicy.web.views import paragraphs, sitting_path
 
 
@@ -93,9 +94,79 @@ def bill_title(bill: Any, lang: Lang) -> str:
     )
 
 
+def marked(lang: Lang, english: Any, french: Any) -> str:
+    """Source text in the reader's language, else in English marked `lang="en"` with a
+    visible note (French pages show the English subject where the source has no French)."""
+    if lang == "fr" and not french and english:
+        return f'<span lang="en">{_text(english)}</span> {untranslated_note(lang)}'
+    return _text(i18n.pick(lang, english, french))
+
+
+@lru_cache(maxsize=len(i18n.LANGUAGES))
+def untranslated_note(lang: Lang) -> str:
+    """The visible note beside source text shown in the other language."""
+    return f'<span class="untranslated">{_text(translate(lang, "in English"))}</span>'
+
+
 def vote_title(vote: Any, w: _Words) -> str:
+    """A division's short label in the reader's language (English marked on French pages
+    when the source has no French), else "Division No. N"."""
+    if w.lang == "fr" and not vote.subject_fr and vote.subject_en:
+        return (
+            f'<span lang="en">{_text(short_subject(vote.subject_en))}</span> '
+            f"{untranslated_note(w.lang)}"
+        )
     subject = i18n.pick(w.lang, vote.subject_en, vote.subject_fr)
-    return _text(subject) if subject else w.say("Division No. %(number)s", number=vote.number)
+    if subject:
+        return _text(short_subject(subject))
+    return w.say("Division No. %(number)s", number=vote.number)
+
+
+def yea_nay_bar(yeas: int, nays: int, lang: Lang, *, paired: int = 0, pending: bool = False) -> str:
+    """A division's yeas against its nays: the numbers on either side of a bar (an SVG whose
+    parts are as wide as their shares, the majority line marked), the words for assistive
+    technology. `pending`: the official totals while the ballots are not yet published."""
+    total = yeas + nays + paired
+    w = words(lang)
+    text = w.say("%(yeas)s yeas, %(nays)s nays", yeas=yeas, nays=nays)
+    if paired:
+        text += ", " + w.say("%(num)s paired", num=paired)
+    if total:
+        yea = 100.0 * yeas / total
+        nay = 100.0 * nays / total
+        parts = (
+            f'<rect class="yn-yea" width="{yea:.1f}%" height="100%"/>'
+            f'<rect class="yn-nay" x="{yea:.1f}%" width="{nay:.1f}%" height="100%"/>'
+        )
+        if paired:
+            parts += (
+                f'<rect class="yn-paired" x="{yea + nay:.1f}%" width="{100 - yea - nay:.1f}%"'
+                ' height="100%"/>'
+            )
+        parts += '<line class="yn-half" x1="50%" x2="50%" y1="0" y2="100%"/>'
+    else:
+        parts = '<rect class="yn-gap" width="100%" height="100%"/>'
+    css = "yn yn-pending" if pending else "yn"
+    return (
+        f'<div class="{css}"><span class="yn-count" aria-hidden="true">{yeas}</span>'
+        f'<svg class="yn-bar" role="img" aria-label="{text}" focusable="false">{parts}</svg>'
+        f'<span class="yn-count yn-nays" aria-hidden="true">{nays}</span></div>'
+    )
+
+
+def same_day_repeats(votes: Sequence[Any]) -> dict[int, tuple[int, int]]:
+    """Divisions of a list that share their label and day with another one of the list
+    (the House often votes twice on the same words: an amendment, then the motion): by
+    division number, its place among them in order of number and how many there are."""
+    groups: dict[tuple[Any, str | None], list[int]] = {}
+    for v in votes:
+        groups.setdefault((v.date, v.subject_en or v.subject_fr), []).append(v.number)
+    found: dict[int, tuple[int, int]] = {}
+    for (_, subject), numbers in groups.items():
+        if subject and len(numbers) > 1:
+            for place, number in enumerate(sorted(numbers), start=1):
+                found[number] = (place, len(numbers))
+    return found
 
 
 def party_tag(name: str | None, lang: Lang) -> str:
@@ -119,30 +190,36 @@ def bill_rows(bills: Iterable[BillItem], lang: Lang) -> Markup:
             + (f'<div class="meta">{_text(b.sponsor_name)}</div>' if b.sponsor_name else "")
             + f"</td>\n"
             f'    <td class="hide-narrow">{_pick(lang, b.status_en, b.status_fr)}</td>\n'
-            f"    <td>{w.date(b.latest_activity_at, 'medium')}</td>\n"
+            f'    <td class="date-cell">{w.date(b.latest_activity_at, "medium")}</td>\n'
             f"  </tr>"
             for b in bills
         )
     )
 
 
-def vote_rows(votes: Iterable[VoteItem], lang: Lang) -> Markup:
-    """The division list's table rows."""
+def vote_rows(votes: Sequence[VoteItem], lang: Lang) -> Markup:
+    """The division list's table rows: date, short label (told apart from a same-day
+    division on the same words), result, and the yeas against the nays."""
     w = words(lang)
+    repeats = same_day_repeats(votes)
     out = []
     for v in votes:
         meta = w.say("No. %(number)s · %(session)s", number=v.number, session=v.session)
         if v.bill_number:
             meta += " · " + w.say("Bill %(number)s", number=v.bill_number)
+        if v.number in repeats:
+            place, count = repeats[v.number]
+            meta += " · " + w.say(
+                "vote %(place)s of %(count)s on these words that day", place=place, count=count
+            )
         out.append(
             f"<tr>\n"
-            f"    <td>{w.date(v.date, 'medium')}</td>\n"
-            f'    <td><a href="{w.path("/votes/")}{_text(v.session)}/{v.number}">'
+            f'    <td class="date-cell">{w.date(v.date, "medium")}</td>\n'
+            f'    <td class="cell-main"><a href="{w.path("/votes/")}{_text(v.session)}/{v.number}">'
             f"{vote_title(v, w)}</a>\n"
             f'      <div class="meta">{meta}</div></td>\n'
             f"    <td>{w.badge(v.result)}</td>\n"
-            f'    <td class="num">{v.yeas}</td>\n'
-            f'    <td class="num">{v.nays}</td>\n'
+            f'    <td class="bar-cell">{yea_nay_bar(v.yeas, v.nays, lang, paired=v.paired)}</td>\n'
             f"  </tr>"
         )
     return Markup("\n  ".join(out))
@@ -315,6 +392,7 @@ def ballot_groups(
     words = {code: _text(label(BALLOTS, code, lang)) for code in BALLOTS}
     against = _text(translate(lang, "against party"))
     items: dict[str | None, list[str]] = {row["party"]: [] for row in breakdown}
+    against_party: dict[str | None, int] = {}
     dissenters = 0
     for ballot in ballots:
         party, value = ballot["party"], ballot["value"]
@@ -328,6 +406,7 @@ def ballot_groups(
             and value != expected
         ):
             dissenters += 1
+            against_party[party] = against_party.get(party, 0) + 1
             line = (
                 f'<li class="dissent">{link}\n        <span>{word} '
                 f'<span class="dissent-tag">· {against}</span></span></li>'
@@ -340,6 +419,7 @@ def ballot_groups(
             "party": row["party"],
             "tally": row,
             "ballots": Markup("\n".join(items.get(row["party"], []))),
+            "dissenters": against_party.get(row["party"], 0),
         }
         for row in breakdown
     ]

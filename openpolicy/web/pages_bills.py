@@ -13,7 +13,7 @@ from openpolicy.web.deps import reading
 from openpolicy.web.i18n import pick
 from openpolicy.web.labels import BILL_TYPES, label
 from openpolicy.web.rendering import page_lang, render_html
-from openpolicy.web.views import int_param, next_page_url, page_request, text_param
+from openpolicy.web.views import int_param, page_links, page_request, text_param
 
 PAGE_SIZE = 50
 
@@ -31,6 +31,7 @@ async def bill_list(request: Request) -> HTMLResponse:
     async with reading(request) as conn:
         facets = await bills.bill_facets(conn)
         page = await bills.list_bills(conn, filters, wanted)
+        total = await bills.count_bills(conn, filters)
     return render_html(
         request,
         "bills.html",
@@ -43,7 +44,7 @@ async def bill_list(request: Request) -> HTMLResponse:
             "types": [(code, label(BILL_TYPES, code, lang)) for code in facets.types],
             "sponsors": [(s.id, s.name) for s in facets.sponsors],
         },
-        next_url=next_page_url(request, page.next_cursor),
+        links=page_links(request, page, total),
     )
 
 

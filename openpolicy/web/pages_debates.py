@@ -21,7 +21,7 @@ from openpolicy.web.views import (
     SPEECHES_PER_PART,
     date_param,
     int_param,
-    next_page_url,
+    page_links,
     page_request,
     paragraphs,
     part_of,
@@ -41,6 +41,7 @@ async def debate_list(request: Request) -> HTMLResponse:
     wanted = page_request(request, PAGE_SIZE)
     async with reading(request) as conn:
         page = await debates.list_debates(conn, filters, wanted)
+        total = await debates.count_debates(conn, filters)
         sessions = await debates.debate_sessions(conn)
     return render_html(
         request,
@@ -49,7 +50,7 @@ async def debate_list(request: Request) -> HTMLResponse:
         rows=sitting_items(page.items, page_lang(request), editions=True),
         filters=filters,
         options={"sessions": [(code, code) for code in sessions]},
-        next_url=next_page_url(request, page.next_cursor),
+        links=page_links(request, page, total),
     )
 
 

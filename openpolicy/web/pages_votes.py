@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from fastapi import Request
@@ -11,13 +12,14 @@ from openpolicy.queries import votes
 from openpolicy.web.charts import ChartLabels, PartyTally, party_breakdown_svg
 from openpolicy.web.deps import reading
 from openpolicy.web.fragments import ballot_groups, vote_rows
-from openpolicy.web.i18n import Lang, translate
+from openpolicy.web.i18n import Lang, pick, translate
 from openpolicy.web.labels import PARTIES, RESULTS, label
 from openpolicy.web.rendering import page_lang, render_html
+from openpolicy.web.subjects import short_subject
 from openpolicy.web.views import (
     choice_param,
     date_param,
-    next_page_url,
+    page_links,
     page_request,
     text_param,
 )
@@ -38,6 +40,7 @@ async def vote_list(request: Request) -> HTMLResponse:
     wanted = page_request(request, PAGE_SIZE)
     async with reading(request) as conn:
         page = await votes.list_votes(conn, filters, wanted)
+        total = await votes.count_votes(conn, filters)
         sessions = await votes.vote_sessions(conn)
     return render_html(
         request,
@@ -49,25 +52,62 @@ async def vote_list(request: Request) -> HTMLResponse:
             "sessions": [(code, code) for code in sessions],
             "results": [(code, label(RESULTS, code, lang)) for code in RESULTS],
         },
-        next_url=next_page_url(request, page.next_cursor),
+        links=page_links(request, page, total),
     )
 
 
 async def vote_page(request: Request, session: str, number: int) -> HTMLResponse:
-    """One division: result, totals, party chart, ballots by party with dissenters marked."""
+    """One division: result, official totals drawn as a bar (ballots published or not),
+    party chart, ballots by party (collapsible, dissenters marked), and "how did my MP
+    vote?" answered from the `mp` parameter (a name or a riding) with no script."""
     lang = page_lang(request)
+    wanted = text_param(request, "mp")
     async with reading(request) as conn:
         vote = await votes.vote_detail(conn, session, number)
     groups, dissenters = ballot_groups(vote["party_breakdown"], vote["ballots"], lang)
+    subject = pick(lang, vote["subject_en"], vote["subject_fr"])
     return render_html(
         request,
         "vote.html",
         vote=vote,
         groups=groups,
         dissenters=dissenters,
-        chart=party_chart(vote["party_breakdown"], lang),
+        pending=not vote["ballots"],
+        short_label=short_subject(subject) if subject else None,
+        subject=subject,
+        subject_lang="en" if lang == "fr" and not vote["subject_fr"] and subject else None,
+        chart=party_chart(vote["party_breakdown"], lang) if vote["ballots"] else None,
+        mp=wanted,
+        found=find_ballots(vote["ballots"], wanted) if wanted else [],
         og_type="article",
     )
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents or extra spaces: "Saint-Laurent" finds "saint laurent"."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("-", " "))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
+
+
+MAX_FOUND = 12
+
+
+def find_ballots(ballots: list[votes.BallotOf], wanted: str) -> list[votes.BallotOf]:
+    """The ballots of members whose name or riding contains `wanted` (case and accents
+    ignored), exact names first, at most MAX_FOUND."""
+    needle = _folded(wanted)
+    if not needle:
+        return []
+    exact, partial = [], []
+    for ballot in ballots:
+        name = _folded(ballot["name"] or "")
+        riding = _folded(ballot["constituency"] or "")
+        if needle in (name, riding):
+            exact.append(ballot)
+        elif needle in name or needle in riding:
+            partial.append(ballot)
+    return (exact + partial)[:MAX_FOUND]
 
 
 def party_chart(breakdown: list[votes.PartyTally], lang: Lang) -> Any:

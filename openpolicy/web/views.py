@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 
 from openpolicy.errors import BadRequestError
-from openpolicy.queries.paging import PageRequest, decode_cursor
+from openpolicy.queries.paging import Page, PageRequest, decode_cursor
 from openpolicy.vocab import ascii_int
 
 
@@ -50,18 +52,65 @@ def choice_param(request: Request, name: str, allowed: Sequence[str]) -> str | N
 
 
 def page_request(request: Request, limit: int) -> PageRequest:
-    """The page of a list: `limit` rows after the `cursor` query parameter, if any."""
+    """The page of a list: `limit` rows after the `cursor` query parameter, or before the
+    `before` one (a "previous page" link), else the first page."""
+    before = text_param(request, "before")
+    if before:
+        return PageRequest(limit=limit, cursor=decode_cursor(before), backward=True)
     cursor = text_param(request, "cursor")
     return PageRequest(limit=limit, cursor=decode_cursor(cursor) if cursor else None)
+
+
+def _with_cursor(request: Request, name: str, cursor: str) -> str:
+    params = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "before") and v
+    ]
+    params.append((name, cursor))
+    return f"{request.url.path}?{urlencode(params)}"
 
 
 def next_page_url(request: Request, cursor: str | None) -> str | None:
     """The same list with the same filters, one page further (None on the last page)."""
     if cursor is None:
         return None
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor" and v]
-    params.append(("cursor", cursor))
-    return f"{request.url.path}?{urlencode(params)}"
+    return _with_cursor(request, "cursor", cursor)
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Previous / next links of a list page and, where it is cheap, how many rows match."""
+
+    previous: str | None
+    next: str | None
+    first: str | None  # the list's first page, when this one is not it
+    total: int | None = None
+    shown: int = 0
+
+
+def page_links(request: Request, page: Page[Any], total: int | None = None) -> PageLinks:
+    """The links around `page`, the filters kept: "previous" goes back one page (none on
+    the first page), "next" one page on (none on the last), "first" to the list's start."""
+    previous = None
+    if page.previous_cursor is not None:
+        previous = _with_cursor(request, "before", page.previous_cursor)
+    return PageLinks(
+        previous=previous,
+        next=next_page_url(request, page.next_cursor),
+        first=first_page_url(request) if previous is not None else None,
+        total=total,
+        shown=len(page.items),
+    )
+
+
+def page_started_later(request: Request) -> bool:
+    return bool(text_param(request, "cursor") or text_param(request, "before"))
+
+
+def first_page_url(request: Request) -> str:
+    params = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "before") and v
+    ]
+    return f"{request.url.path}?{urlencode(params)}" if params else request.url.path
 
 
 def paragraphs(text: str | None) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -11,7 +11,9 @@ from openpolicy.web import i18n
 from openpolicy.web.atom import ATOM_NS, Entry, atom_feed
 from openpolicy.web.charts import ChartLabels, PartyTally, party_breakdown_svg
 from openpolicy.web.compression import is_web_path
+from openpolicy.web.fragments import same_day_repeats, yea_nay_bar
 from openpolicy.web.palette import UNKNOWN, party_colour
+from openpolicy.web.subjects import short_subject
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -60,28 +62,107 @@ def test_only_api_and_ops_paths_are_left_alone() -> None:
     assert not is_web_path("/health") and not is_web_path("/metrics")
 
 
+def _row_text(row: etree._Element) -> list[str]:
+    return [" ".join("".join(text.itertext()).split()) for text in row.iter(f"{SVG}text")]
+
+
 def test_party_chart_scales_bars_and_prints_every_count() -> None:
     labels = ChartLabels("Votes by party", "Yeas and nays", "yea", "nay", "paired")
     svg = party_breakdown_svg(
         [
-            PartyTally("Liberal", "Liberal", 150, 0, 0),
             PartyTally("Conservative", "Conservative", 100, 20, 0),
+            PartyTally("Liberal", "Liberal", 150, 0, 0),
         ],
         labels,
     )
     root = etree.fromstring(str(svg).encode())
-    assert root.get("role") == "img"
-    texts = [text.text for text in root.iter(f"{SVG}text")]
-    assert "150 yea · 0 nay" in texts and "100 yea · 20 nay" in texts
-    assert texts.index("Liberal") < texts.index("Conservative")  # largest party first
-    bars = [rect for rect in root.iter(f"{SVG}rect") if rect.get("height") == "16"]
-    widths = sorted(float(rect.get("width", "0")) for rect in bars)
-    # Liberal 150 of 150 fills the width; Conservative's 100 yeas and 20 nays are 2/3 and 2/15.
-    assert widths[-1] == 478.0
-    assert abs(widths[0] - 478 * 20 / 150) < 0.1
-    assert abs(widths[1] - 478 * 100 / 150) < 0.1
-    liberal_fill = party_colour("Liberal").fill
-    assert any(rect.get("fill") == liberal_fill for rect in bars)
+    assert root.get("role") == "img" and root.get("width") == "100%"  # as wide as the page
+    rows = list(root.iter(f"{SVG}g"))
+    assert [row.get("data-party") for row in rows] == ["Liberal", "Conservative"]  # largest first
+    assert _row_text(rows[0]) == ["Liberal", "\u25a0 150 yea · \u25a0 0 nay"]
+    assert _row_text(rows[1]) == ["Conservative", "\u25a0 100 yea · \u25a0 20 nay"]
+    # Bars in percent of the width: Liberal's 150 fill it; Conservative's 100 yeas and 20
+    # nays are 2/3 and 2/15 of it, the nays starting where the yeas end.
+    liberal = [r for r in rows[0].iter(f"{SVG}rect")]
+    assert [r.get("width") for r in liberal] == ["100.00%"]
+    yea, nay = rows[1].iter(f"{SVG}rect")
+    assert yea.get("width") == "66.67%" and nay.get("width") == "13.33%"
+    assert nay.get("x") == "66.67%"
+
+
+def test_party_chart_legend_swatches_are_painted_like_their_bars() -> None:
+    labels = ChartLabels("Votes by party", "Yeas and nays", "yea", "nay", "paired")
+    svg = party_breakdown_svg([PartyTally("NDP", "NDP", 3, 22, 2)], labels)
+    root = etree.fromstring(str(svg).encode())
+    swatches = [t for t in root.iter(f"{SVG}tspan") if t.get("class") == "swatch"]
+    bars = list(root.iter(f"{SVG}rect"))
+    bars = [b for b in bars if (b.get("class") or "").startswith("bar ")]
+    paint = ("fill", "stroke")
+    assert [tuple(s.get(k) for k in paint) for s in swatches] == [
+        tuple(b.get(k) for k in paint) for b in bars
+    ]
+    ndp = party_colour("NDP").fill
+    assert swatches[0].get("fill") == ndp and swatches[1].get("stroke") == ndp  # not grey
+    assert swatches[1].get("fill", "").startswith("url(#hatch-")
+
+
+def test_short_subject_drops_the_bills_long_title_and_keeps_the_qualifier() -> None:
+    long = (
+        "3rd reading and adoption of Bill C-69, An Act to enact the Impact Assessment Act and"
+        " the Canadian Energy Regulator Act, to amend the Navigation Protection Act and to"
+        " make consequential amendments to other Acts"
+    )
+    assert short_subject(long) == "3rd reading and adoption of Bill C-69"
+    assert (
+        short_subject(
+            "Bill C-14, An Act to amend the Criminal Code and to make related amendments to"
+            " other Acts (medical assistance in dying) (report stage amendment)"
+        )
+        == "Bill C-14 (report stage amendment)"
+    )
+    assert (
+        short_subject(
+            "Motion relative aux amendements du Sénat au projet de loi C-11,Loi modifiant la"
+            " Loi sur la radiodiffusion (amendement)"
+        )
+        == "Motion relative aux amendements du Sénat au projet de loi C-11 (amendement)"
+    )
+    assert short_subject("Opposition Motion (Carbon tax)") == "Opposition Motion (Carbon tax)"
+    very_long = "Fifth Report of the Standing Committee on " + "very " * 30 + "long things"
+    cut = short_subject(very_long)
+    assert len(cut) <= 110 and cut.endswith("…") and " very…" in cut
+
+
+def test_yea_nay_bar_draws_shares_and_says_the_numbers() -> None:
+    html = yea_nay_bar(305, 25, "en", paired=0)
+    root = etree.fromstring(html.encode())
+    svg = root.find(f"{SVG}svg")
+    if svg is None:
+        svg = root.find("svg")
+    assert svg is not None and svg.get("role") == "img"
+    assert svg.get("aria-label") == "305 yeas, 25 nays"
+    widths = [r.get("width") for r in svg if r.tag.endswith("rect")]
+    assert widths == ["92.4%", "7.6%"]
+    french = yea_nay_bar(0, 0, "fr", pending=True)
+    assert 'class="yn yn-pending"' in french and "0 pour, 0 contre" in french
+
+
+def test_same_day_repeats_tell_identical_divisions_apart() -> None:
+    class V(NamedTuple):
+        number: int
+        date: dt.date
+        subject_en: str | None
+        subject_fr: str | None
+
+    day = dt.date(2018, 6, 20)
+    found = same_day_repeats(
+        [
+            V(878, day, "3rd reading and adoption of Bill C-69", None),
+            V(877, day, "3rd reading and adoption of Bill C-69", None),
+            V(870, dt.date(2018, 6, 19), "3rd reading and adoption of Bill C-69", None),
+        ]
+    )
+    assert found == {877: (1, 2), 878: (2, 2)}
 
 
 def test_atom_feed_is_valid_atom() -> None:

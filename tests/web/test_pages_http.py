@@ -130,14 +130,16 @@ def test_division_page_shows_result_totals_chart_and_every_ballot(http: httpx.Cl
     ballots = page.xpath("//div[@class='ballot-groups']//li")
     assert len(ballots) == 330
     groups = {
-        " ".join(h.text_content().split()) for h in page.xpath("//div[@class='ballot-groups']//h3")
+        " ".join(h.text_content().split())
+        for h in page.xpath("//div[@class='ballot-groups']/details/summary")
     }
     assert "Liberal 150 yea, 0 nay" in groups and "NDP 0 yea, 22 nay" in groups
     assert "Green Party 0 yea, 3 nay" in groups and "Independent 4 yea, 0 nay" in groups
-    svg = page.xpath("//*[local-name()='svg'][@role='img']")
-    assert len(svg) == 1
-    chart_text = [t.text for t in svg[0].iter("{*}text")]
-    assert "119 yea · 0 nay" in chart_text and "0 yea · 22 nay" in chart_text
+    svg = page.xpath("//*[local-name()='svg'][@class='chart']")
+    assert len(svg) == 1 and svg[0].get("role") == "img"
+    chart_text = [" ".join("".join(t.itertext()).split()) for t in svg[0].iter("{*}text")]
+    assert "\u25a0 119 yea · \u25a0 0 nay" in chart_text
+    assert "\u25a0 0 yea · \u25a0 22 nay" in chart_text
     # The NDP caucus voted as one, so nobody is marked against their party.
     assert not page.xpath("//li[contains(@class, 'dissent')]")
     ashton = page.xpath("//li[a[normalize-space()='Niki Ashton']]")[0]
@@ -148,7 +150,7 @@ def test_division_page_in_french_uses_french_words(http: httpx.Client) -> None:
     page = doc(http.get("/fr/votes/43-2/69"))
     stats = [words(li) for li in page.xpath("//ul[@class='stat-row']/li")]
     assert stats == ["Résultat Adoptée", "Pour 305", "Contre 25", "Pairés 0"]
-    headings = " ".join(page.xpath("//div[@class='ballot-groups']//h3//text()"))
+    headings = " ".join(page.xpath("//div[@class='ballot-groups']//summary//text()"))
     assert "Libéral" in headings and "NPD" in headings and "Parti vert" in headings
 
 

@@ -1,0 +1,113 @@
+"""Bills, divisions and sittings at a glance in a real Chromium (issue 17, part B): every
+page type of the part in both languages at 1280 and 375 px with axe-core finding nothing
+at all (any impact), no console error and no sideways scrolling on a phone; then what a
+reader does on them: open a party's ballots, ask how their MP voted, page back and forth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.services import LiveServer
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
+PAGES = {
+    "votes": "/votes",
+    "votes-filtered": "/votes?session=42-1&bill=C-69",
+    "vote": "/votes/43-2/69",
+    "vote-lookup": "/votes/43-2/69?mp=Aboultaif",
+    "vote-pending": "/votes/44-1/333",
+    "bills": "/bills",
+    "debates": "/debates",
+}
+
+
+@pytest.fixture(scope="module")
+def browser(web_server: LiveServer) -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with playwright_sync.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module", params=list(WIDTHS))
+def tab(request: pytest.FixtureRequest, browser: Any, web_server: LiveServer) -> Iterator[Tab]:
+    width, height = WIDTHS[request.param]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    yield Tab(context.new_page(), web_server.url)
+    context.close()
+
+
+def every_violation(tab: Tab) -> list[str]:
+    results = axe_sync.Axe().run(tab.page)
+    assert results.response["passes"], "axe-core ran no rule at all"
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_part_b_pages_are_accessible_at_both_widths(tab: Tab, lang: str) -> None:
+    problems: dict[str, list[str]] = {}
+    for neutral in PAGES.values():
+        path = neutral if lang == "en" else "/fr" + neutral
+        response = tab.visit(path)
+        assert response is not None and response.status == 200, path
+        found = every_violation(tab) + tab.errors
+        overflow = tab.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            found.append(f"{overflow} px of sideways scrolling")
+        if found:
+            problems[path] = found
+    assert problems == {}
+
+
+def test_a_partys_ballots_open_and_close(tab: Tab) -> None:
+    tab.visit("/votes/43-2/69")
+    ndp = tab.page.locator("details.ballot-group", has_text="NDP")
+    ashton = ndp.get_by_role("link", name="Niki Ashton", exact=True)
+    assert not ashton.is_visible()  # collapsed: the page is short
+    ndp.locator("summary").click()
+    assert ashton.is_visible()
+    assert "Nay" in ndp.locator("li", has=ashton).inner_text()
+    height = tab.page.evaluate("document.documentElement.scrollHeight")
+    assert height < 5000  # the 330 ballots no longer run 5,000 px
+
+
+def test_how_did_my_mp_vote_from_the_keyboard(tab: Tab) -> None:
+    tab.visit("/fr/votes/43-2/69")
+    field = tab.page.get_by_label("Comment mon député a-t-il voté ? Nom ou circonscription")
+    field.fill("edmonton manning")
+    field.press("Enter")
+    tab.page.wait_for_url(re.compile(r".*/fr/votes/43-2/69\?mp=edmonton\+manning.*"))
+    answer = tab.page.locator(".lookup-result").inner_text()
+    assert "Ziad Aboultaif" in answer and "Pour" in answer
+    assert tab.errors == []
+
+
+def test_previous_and_next_pages(tab: Tab) -> None:
+    tab.visit("/votes?session=42-1")
+    first = tab.page.locator("tbody tr").first.inner_text()
+    tab.page.get_by_role("link", name="Next page").click()
+    tab.page.wait_for_url(re.compile(r".*cursor=.*"))
+    assert tab.page.locator("tbody tr").first.inner_text() != first
+    tab.page.get_by_role("link", name="Previous page").click()
+    tab.page.wait_for_url(re.compile(r".*before=.*"))
+    assert tab.page.locator("tbody tr").first.inner_text() == first
+    assert tab.page.get_by_role("link", name="Previous page").count() == 0

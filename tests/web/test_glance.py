@@ -1,0 +1,106 @@
+"""Bills, divisions and sittings at a glance (issue 17, part B) over plain HTTP against the
+bundled real sample: short labels and yea/nay bars in lists, official totals drawn while
+ballots are pending, "how did my MP vote?" with no script, previous / next pages with
+counts. Expected values are read off the captures in tests/fixtures/ (noted per test).
+"""
+
+from __future__ import annotations
+
+import httpx
+from lxml import html
+
+
+def doc(response: httpx.Response) -> html.HtmlElement:
+    assert response.status_code == 200, response.text[:500]
+    return html.fromstring(response.content)
+
+
+def words(element: html.HtmlElement) -> str:
+    return " ".join(" ".join(element.itertext()).split())
+
+
+def test_division_list_rows_have_short_labels_bars_and_twins_told_apart(
+    http: httpx.Client,
+) -> None:
+    # votes-42-1.xml: Nos. 877 and 878 (2018-06-20) are both "3rd reading and adoption of
+    # Bill C-69, An Act to enact the Impact Assessment Act …", 168–132 and 169–131.
+    page = doc(http.get("/votes", params={"session": "42-1", "bill": "C-69"}))
+    rows = {words(row.xpath("td")[1]): row for row in page.xpath("//tbody/tr")}
+    first = "3rd reading and adoption of Bill C-69 No. 877 · 42-1 · Bill C-69 · vote 1 of 2 on"
+    second = "3rd reading and adoption of Bill C-69 No. 878 · 42-1 · Bill C-69 · vote 2 of 2 on"
+    assert first + " these words that day" in rows
+    assert second + " these words that day" in rows
+    bar = rows[first + " these words that day"].xpath(".//svg[@role='img']")[0]
+    assert bar.get("aria-label") == "168 yeas, 132 nays"
+    # Every row of the list has its bar, and no label repeats the bill's long title.
+    assert len(page.xpath("//tbody/tr//svg[@class='yn-bar']")) == len(rows) == 14
+    assert not [label for label in rows if "Impact Assessment Act" in label]
+    assert words(page.xpath("//p[@class='result-count']")[0]) == "14 divisions"
+
+
+def test_french_lists_mark_english_subjects(http: httpx.Client) -> None:
+    # The 42-1 divisions of votes-42-1.xml have English subjects only.
+    page = doc(http.get("/fr/votes", params={"session": "42-1", "bill": "C-69"}))
+    marked = page.xpath("//tbody/tr/td[2]/a/span[@lang='en']")
+    assert len(marked) == 14 and all("Bill C-69" in words(span) for span in marked)
+    notes = page.xpath("//tbody/tr/td[2]/a/span[@class='untranslated']")
+    assert len(notes) == len(marked) and words(notes[0]) == "en anglais"
+    assert page.xpath("//tbody/tr//svg/@aria-label")[0].endswith("contre")
+
+
+def test_pending_division_draws_its_official_totals(http: httpx.Client) -> None:
+    # HAN195-E-441.xml names 44-1 No. 333 (2023-05-18): 207 yeas, 113 nays, 4 paired as
+    # printed; its ballots document is not in the sample (ballots pending).
+    page = doc(http.get("/votes/44-1/333"))
+    bar = page.xpath("//div[@class='totals-bar']//svg[@role='img']")[0]
+    assert bar.get("aria-label") == "207 yeas, 113 nays, 4 paired"
+    assert page.xpath("//div[@class='totals-bar']/div[contains(@class, 'yn-pending')]")
+    assert "ballots pending" in words(page.xpath("//p[@class='notice']")[0])
+    assert not page.xpath("//svg[@class='chart']")  # no party chart without ballots
+    answer = doc(http.get("/votes/44-1/333", params={"mp": "Poilievre"}))
+    assert "not published yet" in words(answer.xpath("//div[@class='lookup-result']")[0])
+
+
+def test_how_did_my_mp_vote_by_name_or_riding_without_script(http: httpx.Client) -> None:
+    # vote-43-2-69.xml: Ziad Aboultaif (Edmonton Manning, Conservative) voted Yea; Niki
+    # Ashton (Churchill—Keewatinook Aski, NDP) voted Nay.
+    by_riding = doc(http.get("/votes/43-2/69", params={"mp": "edmonton manning"}))
+    found = [words(li) for li in by_riding.xpath("//div[@class='lookup-result']//li")]
+    assert found == ["Ziad Aboultaif (Edmonton Manning, Conservative) — Yea"]
+    by_name = doc(http.get("/votes/43-2/69", params={"mp": "niki ashton"}))
+    found = [words(li) for li in by_name.xpath("//div[@class='lookup-result']//li")]
+    assert len(found) == 1 and found[0].startswith("Niki Ashton") and found[0].endswith("Nay")
+    french = doc(http.get("/fr/votes/43-2/69", params={"mp": "Aboultaif"}))
+    assert words(french.xpath("//div[@class='lookup-result']//li")[0]).endswith("Pour")
+    nobody = doc(http.get("/votes/43-2/69", params={"mp": "Nobody Atall"}))
+    assert "No member named “Nobody Atall”" in words(nobody)
+
+
+def test_ballots_are_grouped_by_party_in_collapsible_groups(http: httpx.Client) -> None:
+    page = doc(http.get("/votes/43-2/69"))
+    groups = page.xpath("//div[@class='ballot-groups']/details")
+    assert len(groups) == 6  # Liberal, Conservative, Bloc, NDP, Independent, Green
+    assert sum(len(group.xpath(".//li")) for group in groups) == 330
+    assert not [group for group in groups if group.get("open") is not None]  # nobody dissented
+
+
+def test_lists_page_back_and_forth_with_counts(http: httpx.Client) -> None:
+    # votes-42-1.xml: 880 divisions in 42-1; 50 a page.
+    first = doc(http.get("/votes", params={"session": "42-1"}))
+    assert words(first.xpath("//p[@class='result-count']")[0]) == "880 divisions · 50 on this page"
+    assert not first.xpath("//a[@rel='prev']")
+    first_rows = [words(r) for r in first.xpath("//tbody/tr")]
+    second = doc(http.get(first.xpath("//a[@rel='next']/@href")[0]))
+    second_rows = [words(r) for r in second.xpath("//tbody/tr")]
+    assert len(second_rows) == 50 and not set(first_rows) & set(second_rows)
+    third = doc(http.get(second.xpath("//a[@rel='next']/@href")[0]))
+    back = doc(http.get(third.xpath("//a[@rel='prev']/@href")[0]))
+    assert [words(r) for r in back.xpath("//tbody/tr")] == second_rows
+    again = doc(http.get(back.xpath("//a[@rel='prev']/@href")[0]))
+    assert [words(r) for r in again.xpath("//tbody/tr")] == first_rows
+    assert not again.xpath("//a[@rel='prev']")  # the first page again: nothing before it
+    assert "session=42-1" in back.xpath("//a[@rel='prev']/@href")[0]  # filters kept
+    bills = doc(http.get("/bills", params={"session": "42-1"}))
+    assert words(bills.xpath("//p[@class='result-count']")[0]).endswith("on this page")
+    french = doc(http.get("/fr/votes", params={"session": "42-1"}))
+    assert words(french.xpath("//p[@class='result-count']")[0]) == "880 votes · 50 sur cette page"
