@@ -63,7 +63,10 @@ def test_only_api_and_ops_paths_are_left_alone() -> None:
 
 
 def _row_text(row: etree._Element) -> list[str]:
-    return [" ".join("".join(text.itertext()).split()) for text in row.iter(f"{SVG}text")]
+    return [
+        " ".join("".join(str(part) for part in text.itertext()).split())
+        for text in row.iter(f"{SVG}text")
+    ]
 
 
 def test_party_chart_scales_bars_and_prints_every_count() -> None:
