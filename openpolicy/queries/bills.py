@@ -89,6 +89,7 @@ class BillFilters:
 
     session: str | None = None
     status: str | None = None
+    statuses: tuple[str, ...] | None = None  # any of these exact English statuses
     type: str | None = None
     sponsor: int | None = None
     chamber: str | None = None
@@ -104,6 +105,8 @@ async def _where(conn: ReadConnection, filters: BillFilters) -> Where:
     if filters.status:
         pattern = contains(filters.status)
         where.add("(b.status_en ILIKE %s OR b.status_fr ILIKE %s)", pattern, pattern)
+    if filters.statuses is not None:
+        where.add("b.status_en = ANY(%s)", list(filters.statuses))
     if filters.type:
         where.add("b.bill_type = %s", filters.type)
     if filters.sponsor is not None:

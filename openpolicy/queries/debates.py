@@ -301,6 +301,7 @@ class SittingSpeech(NamedTuple):
     question_number: int | None
     division_number: int | None
     text_lang: str  # the language `heading` and `text` are in
+    other_edition: bool  # the speech is also in the other language (a link is worth it)
     sort_key: int
     row_id: int
 
@@ -333,7 +334,7 @@ _SPEECHES = """
            s.party_abbreviation AS party, s.intervention_type AS type, s.order_of_business,
            {sec} AS section, {h} AS heading, {sub} AS subheading, {t} AS text, {html} AS html,
            s.question_number, v.number AS division_number, {l} AS text_lang,
-           s.sequence AS sort_key, s.id AS row_id
+           {o} AS other_edition, s.sequence AS sort_key, s.id AS row_id
     FROM speeches s LEFT JOIN votes v ON v.id = s.vote_id
     WHERE s.debate_id = ({sitting}) AND s.sequence > %s AND s.sequence <= %s
     ORDER BY s.sequence
@@ -343,17 +344,25 @@ _SPEECHES = """
 
 def _speeches_sql(lang: str, fallback: bool) -> bytes:
     if lang != "fr":
-        parts = ("s.text_en", "s.html_en", "s.speaker_role", "'en'")
+        parts = ("s.text_en", "s.html_en", "s.speaker_role", "'en'", "s.text_fr IS NOT NULL")
     elif not fallback:
-        parts = ("s.text_fr", "s.html_fr", "coalesce(s.speaker_role_fr, s.speaker_role)", "'fr'")
+        parts = (
+            "s.text_fr",
+            "s.html_fr",
+            "coalesce(s.speaker_role_fr, s.speaker_role)",
+            "'fr'",
+            "s.text_en IS NOT NULL",
+        )
     else:
         parts = (
             "coalesce(s.text_fr, s.text_en)",
             "CASE WHEN s.text_fr IS NULL THEN s.html_en ELSE s.html_fr END",
             "coalesce(s.speaker_role_fr, s.speaker_role)",
             "CASE WHEN s.text_fr IS NULL AND s.text_en IS NOT NULL THEN 'en' ELSE 'fr' END",
+            # Shown in English already where the French is missing: no link to it.
+            "s.text_fr IS NOT NULL AND s.text_en IS NOT NULL",
         )
-    t, markup, role, language = parts
+    t, markup, role, language, other = parts
     return (
         sql.SQL(_SPEECHES)
         .format(
@@ -362,6 +371,7 @@ def _speeches_sql(lang: str, fallback: bool) -> bytes:
             html=sql.SQL(markup),
             role=sql.SQL(role),
             l=sql.SQL(language),
+            o=sql.SQL(other),
             sitting=_SITTING_ID,
         )
         .as_bytes(None)

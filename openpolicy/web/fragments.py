@@ -14,9 +14,9 @@ function per list, one string per row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -167,6 +167,46 @@ def same_day_repeats(votes: Sequence[Any]) -> dict[int, tuple[int, int]]:
             for place, number in enumerate(sorted(numbers), start=1):
                 found[number] = (place, len(numbers))
     return found
+
+
+class _Division(NamedTuple):
+    """A division as a bill's detail lists it (a JSON object), read by attribute."""
+
+    session: str
+    number: int
+    date: str
+    subject_en: str | None
+    subject_fr: str | None
+    result: str
+    yeas: int
+    nays: int
+    paired: int
+
+
+def division_items(divisions: Sequence[Mapping[str, Any]], lang: Lang) -> Markup:
+    """The divisions held on a bill, as list items: short label (same-day twins told
+    apart), result, date and the yeas against the nays."""
+    w = words(lang)
+    rows = [_Division(**{name: d[name] for name in _Division._fields}) for d in divisions]
+    repeats = same_day_repeats(rows)
+    out = []
+    for v in rows:
+        meta = w.say("Division No. %(number)s", number=v.number)
+        if v.number in repeats:
+            place, count = repeats[v.number]
+            meta += " · " + w.say(
+                "vote %(place)s of %(count)s on these words that day", place=place, count=count
+            )
+        out.append(
+            f'<li class="division-item">\n'
+            f'  <div class="cell-main"><a href="{w.path("/votes/")}{_text(v.session)}/{v.number}">'
+            f"{vote_title(v, w)}</a>\n"
+            f'    <div class="meta">{w.badge(v.result)} {w.date(v.date, "medium")} · {meta}</div>'
+            f"</div>\n"
+            f"  {yea_nay_bar(v.yeas, v.nays, lang, paired=v.paired)}\n"
+            f"</li>"
+        )
+    return Markup("\n".join(out))
 
 
 def party_tag(name: str | None, lang: Lang) -> str:
@@ -507,9 +547,14 @@ def speech_articles(
         out.append(
             f"{opening}"
             f"  <div{marked}>\n  {body}\n  </div>\n"
-            f'  <p class="meta"><a href="{permalink_base}{sequence}">{permalink}</a> ·\n'
-            f'    <a href="{twin}#s-{sequence}" lang="{other_lang}" hreflang="{other_lang}">'
-            f"{read_other}</a></p>\n</article>"
+            f'  <p class="meta"><a href="{permalink_base}{sequence}">{permalink}</a>'
+            + (
+                f' ·\n    <a href="{twin}#s-{sequence}" lang="{other_lang}"'
+                f' hreflang="{other_lang}">{read_other}</a>'
+                if speech.other_edition
+                else ""
+            )
+            + "</p>\n</article>"
         )
     return Markup("\n".join(out))
 

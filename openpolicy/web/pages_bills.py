@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from openpolicy.queries import bills
-from openpolicy.web import fragments
+from openpolicy.web import fragments, progress
 from openpolicy.web.deps import reading
-from openpolicy.web.i18n import pick
+from openpolicy.web.i18n import translate
 from openpolicy.web.labels import BILL_TYPES, label
 from openpolicy.web.rendering import page_lang, render_html
 from openpolicy.web.views import int_param, page_links, page_request, text_param
@@ -21,15 +21,19 @@ PAGE_SIZE = 50
 async def bill_list(request: Request) -> HTMLResponse:
     """Bills, most recent activity first, filtered by session, status, type and sponsor."""
     lang = page_lang(request)
+    # A clean status ("second_reading"), or words of a status as printed (older links).
+    status = text_param(request, "status")
     filters = bills.BillFilters(
         session=text_param(request, "session"),
-        status=text_param(request, "status"),
+        status=status if status not in progress.STATUS_GROUPS else None,
         type=text_param(request, "type"),
         sponsor=int_param(request, "sponsor"),
     )
     wanted = page_request(request, PAGE_SIZE)
     async with reading(request) as conn:
         facets = await bills.bill_facets(conn)
+        if status in progress.STATUS_GROUPS:
+            filters.statuses = statuses_in(facets.statuses, status)
         page = await bills.list_bills(conn, filters, wanted)
         total = await bills.count_bills(conn, filters)
     return render_html(
@@ -38,9 +42,12 @@ async def bill_list(request: Request) -> HTMLResponse:
         bills=page.items,
         rows=fragments.bill_rows(page.items, lang),
         filters=filters,
+        status=status,
         options={
             "sessions": [(code, code) for code in facets.sessions],
-            "statuses": [(s.en, pick(lang, s.en, s.fr)) for s in facets.statuses],
+            "statuses": [
+                (code, translate(lang, words)) for code, words in progress.STATUS_GROUPS.items()
+            ],
             "types": [(code, label(BILL_TYPES, code, lang)) for code in facets.types],
             "sponsors": [(s.id, s.name) for s in facets.sponsors],
         },
@@ -48,28 +55,41 @@ async def bill_list(request: Request) -> HTMLResponse:
     )
 
 
+def statuses_in(statuses: list[bills.Status], group: str) -> tuple[str, ...]:
+    """The LEGISinfo statuses (as printed, old and new wording) of one clean status."""
+    return tuple(s.en for s in statuses if progress.status_group(s.en) == group)
+
+
 async def bill_page(request: Request, session: str, number: str) -> HTMLResponse:
-    """One bill: timeline of stages in both chambers, sponsor, divisions, debates, texts."""
+    """One bill: where it stands (a tracker of its path and a plain status naming the
+    chamber), its stage history with repeated debate days in one row, the divisions held
+    on it with their yea/nay bars, sponsor, debates, texts."""
     async with reading(request) as conn:
         bill = await bills.bill_detail(conn, session, number)
     lang = page_lang(request)
+    steps = progress.tracker(dict(bill))
     return render_html(
         request,
         "bill.html",
         bill=bill,
-        timeline=chamber_runs(bill["stages"]),
+        steps=steps,
+        chambers=progress.chamber_order(dict(bill)),
+        now=progress.current_step(steps),
+        timeline=chamber_runs(progress.history(list(map(dict, bill["stages"])))),
+        divisions=fragments.division_items(bill["divisions"], lang),
         legisinfo_url=legisinfo_url(bill["session"], bill["number"], lang),
         og_type="article",
     )
 
 
-def chamber_runs(stages: list[bills.Stage]) -> list[dict[str, Any]]:
-    """Stages in order, grouped into consecutive runs per chamber (House, Senate, assent)."""
+def chamber_runs(rows: list[progress.HistoryRow]) -> list[dict[str, Any]]:
+    """History rows in order, grouped into consecutive runs per chamber (House, Senate,
+    assent)."""
     runs: list[dict[str, Any]] = []
-    for stage in stages:
-        if not runs or runs[-1]["chamber"] != stage["chamber"]:
-            runs.append({"chamber": stage["chamber"], "stages": []})
-        runs[-1]["stages"].append(stage)
+    for row in rows:
+        if not runs or runs[-1]["chamber"] != row.chamber:
+            runs.append({"chamber": row.chamber, "stages": []})
+        runs[-1]["stages"].append(row)
     return runs
 
 

@@ -28,7 +28,12 @@ PAGES = {
     "vote-lookup": "/votes/43-2/69?mp=Aboultaif",
     "vote-pending": "/votes/44-1/333",
     "bills": "/bills",
+    "bills-filtered": "/bills?status=royal_assent",
+    "bill": "/bills/42-1/C-69",
+    "bill-projected": "/bills/45-1/C-2",
     "debates": "/debates",
+    "debate": "/debates/41-2/86?part=2",
+    "debate-english-only": "/debates/44-1/5",
 }
 
 

@@ -13,6 +13,7 @@ from openpolicy.web.charts import ChartLabels, PartyTally, party_breakdown_svg
 from openpolicy.web.compression import is_web_path
 from openpolicy.web.fragments import same_day_repeats, yea_nay_bar
 from openpolicy.web.palette import UNKNOWN, party_colour
+from openpolicy.web.progress import current_step, history, status_group, tracker
 from openpolicy.web.subjects import short_subject
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -232,3 +233,73 @@ def test_a_menu_marks_the_current_choice_and_escapes_the_rest() -> None:
     assert html.count(" selected") == 1 and '<option value="22" selected>A &amp; B' in html
     assert 'value="x&#34;y"' in html
     assert " selected" not in str(option_tags(menu, None))
+
+
+def _stage(chamber: str, stage: str, date: str | None, outcome: str | None = None) -> Any:
+    return {
+        "chamber": chamber,
+        "stage": stage,
+        "name_en": stage,
+        "name_fr": stage,
+        "date": date,
+        "outcome": outcome,
+    }
+
+
+def test_tracker_of_a_senate_bill_with_royal_assent_is_all_done() -> None:
+    bill = {
+        "number": "S-3",
+        "chamber": "senate",
+        "royal_assent": dt.date(2017, 12, 12),
+        "stages": [
+            _stage("senate", "first_reading", "2016-10-25"),
+            _stage("senate", "third_reading", "2017-05-31"),
+            _stage("house", "third_reading", "2017-12-07"),
+        ],
+    }
+    steps = tracker(bill)
+    assert [s.chamber for s in steps][:6] == ["senate"] * 5 + ["house"]
+    assert {s.state for s in steps} == {"done"} and current_step(steps) is None
+    assert steps[-1].date == "2017-12-12"
+
+
+def test_tracker_takes_the_stage_in_progress_over_later_empty_ones() -> None:
+    bill = {
+        "number": "C-2",
+        "chamber": "house",
+        "royal_assent": None,
+        "stages": [
+            _stage("house", "first_reading", "2025-06-03", "completed"),
+            _stage("house", "second_reading", "2025-09-17", "in_progress"),
+            _stage("house", "committee", None, "not_reached"),
+        ],
+    }
+    now = current_step(tracker(bill))
+    assert now is not None and (now.chamber, now.stage) == ("house", "second_reading")
+
+
+def test_history_collapses_repeated_days_and_keeps_distinct_dates() -> None:
+    rows = history(
+        [
+            _stage("house", "second_reading", "2018-02-14"),
+            _stage("house", "second_reading", "2018-02-27"),
+            _stage("house", "second_reading", "2018-02-27"),
+            _stage("house", "committee", "2018-05-29"),
+            _stage("senate", "second_reading", "2018-06-21"),
+        ]
+    )
+    assert [(r.chamber, r.stage, r.dates, r.events) for r in rows] == [
+        ("house", "second_reading", ["2018-02-14", "2018-02-27"], 3),
+        ("house", "committee", ["2018-05-29"], 1),
+        ("senate", "second_reading", ["2018-06-21"], 1),
+    ]
+
+
+def test_status_groups_fold_old_and_new_wordings() -> None:
+    assert status_group("Royal Assent") == status_group("Royal assent received") == "royal_assent"
+    assert status_group("First Reading") == status_group("Introduction and First Reading")
+    assert status_group("Second Reading and Referral to Committee") == "second_reading"
+    assert status_group("Committee Report Adopted as Amended") == "committee"
+    assert status_group("Concurrence at Report Stage") == "report"
+    assert status_group("At second reading in the House of Commons") == "second_reading"
+    assert status_group(None) is None

@@ -104,3 +104,93 @@ def test_lists_page_back_and_forth_with_counts(http: httpx.Client) -> None:
     assert words(bills.xpath("//p[@class='result-count']")[0]).endswith("on this page")
     french = doc(http.get("/fr/votes", params={"session": "42-1"}))
     assert words(french.xpath("//p[@class='result-count']")[0]) == "880 votes · 50 sur cette page"
+
+
+def test_bill_tracker_names_where_the_bill_stands(http: httpx.Client) -> None:
+    # bills-42-1 (legacy LEGISinfo): C-69 passed every House stage, then "Introduction and
+    # First Reading" in the Senate on 2018-06-20, no royal assent in the capture.
+    page = doc(http.get("/bills/42-1/C-69"))
+    assert words(page.xpath("//p[@class='plain-status']")[0]).startswith(
+        "In the Senate: First reading since June 20, 2018"
+    )
+    chambers = page.xpath("//nav[@class='tracker']/ol/li")
+    names = [words(c.xpath("span[@class='tracker-chamber-name']")[0]) for c in chambers]
+    assert names == ["House of Commons", "Senate", "Royal assent"]
+    states = [
+        [step.get("class").removeprefix("step step-") for step in c.xpath(".//li")]
+        for c in chambers
+    ]
+    assert states == [["done"] * 5, ["current"] + ["todo"] * 4, ["todo"]]
+    current = page.xpath("//li[@aria-current='step']")
+    assert len(current) == 1 and "First reading" in words(current[0])
+
+
+def test_bill_tracker_of_a_projected_path_ends_with_royal_assent(http: httpx.Client) -> None:
+    # bill-45-1-C-2.xml: first reading done, second reading in progress, every later stage
+    # of both chambers "not reached".
+    page = doc(http.get("/fr/bills/45-1/C-2"))
+    status = words(page.xpath("//p[@class='plain-status']")[0])
+    assert status.startswith("À la Chambre des communes : Deuxième lecture depuis le 17")
+    steps = page.xpath("//nav[@class='tracker']//ol[@class='tracker-steps']/li")
+    assert [s.get("class").removeprefix("step step-") for s in steps] == (
+        ["done", "current"] + ["todo"] * 9
+    )
+    assert words(steps[-1]) == "Sanction royale à venir"
+
+
+def test_repeated_debate_days_are_one_row_and_divisions_have_bars(http: httpx.Client) -> None:
+    # C-69's history: "Debate at Second Reading" on seven events over three days
+    # (2018-02-14, 02-27 twice, 03-02 four times); 14 divisions name the bill.
+    page = doc(http.get("/bills/42-1/C-69"))
+    rows = [words(li) for li in page.xpath("//ol[@class='timeline']/li")]
+    debate = [row for row in rows if row.startswith("Debate at Second Reading")]
+    assert debate == [
+        "Debate at Second Reading 3 sitting days, Feb 14, 2018 to Mar 2, 2018"
+        " Feb 14, 2018 · Feb 27, 2018 · Mar 2, 2018"
+    ]
+    assert len([row for row in rows if row.startswith("Debate at 3rd Reading")]) == 1
+    divisions = page.xpath("//ul[contains(@class, 'divisions')]/li")
+    assert len(divisions) == 14
+    assert all(li.xpath(".//svg[@class='yn-bar']") for li in divisions)
+    labels = [words(li.xpath(".//a")[0]) for li in divisions]
+    assert "3rd reading and adoption of Bill C-69" in labels
+    assert not [label for label in labels if "Impact Assessment Act" in label]
+    last = divisions[-1].xpath(".//svg/@aria-label")[0]
+    assert last == "169 yeas, 131 nays"  # No. 878, votes-42-1.xml
+
+
+def test_status_filter_offers_a_clean_vocabulary(http: httpx.Client) -> None:
+    page = doc(http.get("/bills"))
+    choices = [words(o) for o in page.xpath("//select[@name='status']/option")]
+    assert choices == [
+        "Any status",
+        "At first reading",
+        "At second reading",
+        "In committee",
+        "At report stage",
+        "At third reading",
+        "Royal assent received",
+        "Defeated or withdrawn",
+    ]
+    # Both wordings LEGISinfo used ("Royal Assent" in the legacy 42-1 list, "Royal assent
+    # received" in 44-1) fall under one choice.
+    assented = doc(http.get("/bills", params={"status": "royal_assent", "session": "44-1"}))
+    statuses = {words(td) for td in assented.xpath("//tbody/tr/td[3]")}
+    assert statuses == {"Royal assent received"}
+    older = doc(http.get("/bills", params={"status": "royal_assent", "session": "42-1"}))
+    assert {words(td) for td in older.xpath("//tbody/tr/td[3]")} == {"Royal Assent"}
+    chosen = older.xpath("//select[@name='status']/option[@selected]/@value")
+    assert chosen == ["royal_assent"]
+    second = doc(http.get("/bills", params={"status": "second_reading"}))
+    found = {words(td) for td in second.xpath("//tbody/tr/td[3]")}
+    assert found and all("econd" in status for status in found)
+
+
+def test_sittings_link_the_other_language_only_where_it_exists(http: httpx.Client) -> None:
+    # HAN005-E-441.xml is captured in English only; 42-1 No. 2 in both languages.
+    english_only = doc(http.get("/debates/44-1/5"))
+    assert english_only.xpath("//article[@class='speech']")
+    assert not english_only.xpath("//article//a[@hreflang='fr']")
+    assert not doc(http.get("/fr/debates/44-1/5")).xpath("//article//a[@hreflang='en']")
+    both = doc(http.get("/debates/42-1/2"))
+    assert words(both.xpath("//article[@id='s-15']//a[@hreflang='fr']")[0]) == "Lire en français"

@@ -217,8 +217,13 @@ def test_long_sitting_is_split_into_parts_that_link_each_speech(http: httpx.Clie
     # questions and answers, notes, division tables) → parts of 100: 1-100, …, 501-589.
     first = doc(http.get("/debates/41-2/86"))
     assert len(first.xpath("//article[@class='speech']")) == 100
-    parts = first.xpath("//nav[contains(@class, 'pagination')]//a/@href")
-    assert parts == [f"/debates/41-2/86?part={n}" for n in range(2, 7)]
+    top, bottom = first.xpath("//nav[@class='part-nav']")
+    parts = [f"/debates/41-2/86?part={n}" for n in range(2, 7)]
+    # The parts are linked above the speeches and again below them.
+    assert top.xpath(".//a/@href") == parts == bottom.xpath(".//a/@href")
+    in_order = list(first.iter())
+    speech = first.xpath("//article[@class='speech']")[0]
+    assert in_order.index(top) < in_order.index(speech) < in_order.index(bottom)
     last = doc(http.get("/debates/41-2/86?part=6"))
     ids = last.xpath("//article[@class='speech']/@id")
     assert ids[0] == "s-501" and len(ids) == 89
