@@ -16,7 +16,7 @@ import orjson
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from openpolicy import __version__
 from openpolicy.api.constants import API_PREFIX
@@ -43,26 +43,6 @@ English and French, and members, from the official sources (LEGISinfo, ourcommon
 * Responses carry `ETag` and `Last-Modified`; conditional requests answer 304.
 
 Full guide: docs/api.md in the repository.
-"""
-
-
-SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-# Swagger UI, started by a static script (the Content-Security-Policy allows no inline one).
-DOCS_HTML = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>OpenPolicy API</title>
-<link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css">
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="{SWAGGER_UI}/swagger-ui-bundle.js"></script>
-<script src="/static/api-docs.js"></script>
-</body>
-</html>
 """
 
 
@@ -156,6 +136,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     import psycopg
     import psycopg_pool
 
+    from openpolicy.api.docs import install_docs
     from openpolicy.api.gate import ApiGate
 
     for router in api_routers():
@@ -165,9 +146,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     def openapi_json(request: Request) -> Response:
         return Response(orjson.dumps(openapi_document(request.app)), media_type="application/json")
 
-    @app.get(DOCS_PATH, include_in_schema=False)
-    def docs_page() -> HTMLResponse:
-        return HTMLResponse(DOCS_HTML)
+    install_docs(app, DOCS_PATH, OPENAPI_PATH, "OpenPolicy API")
 
     import sqlalchemy.exc
 

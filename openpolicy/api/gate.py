@@ -83,10 +83,10 @@ SITE_CSP = (
 )
 # JSON, CSV, metrics: nothing in them may ever run or be framed.
 DATA_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# The interactive API docs: Swagger UI from its CDN, started by our own static script.
+# The interactive API docs: Swagger UI served by the app (openpolicy.api.docs, no CDN),
+# started by our own static script.
 DOCS_CSP = (
-    b"default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; "
-    b"style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     b"connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 COMMON_HEADERS: Headers = [

@@ -92,6 +92,7 @@ class BillFilters:
     statuses: tuple[str, ...] | None = None  # any of these exact English statuses
     type: str | None = None
     sponsor: int | None = None
+    sponsors: tuple[int, ...] | None = None  # any of these members
     chamber: str | None = None
     updated_since: dt.datetime | None = None
     q: str | None = None
@@ -111,6 +112,8 @@ async def _where(conn: ReadConnection, filters: BillFilters) -> Where:
         where.add("b.bill_type = %s", filters.type)
     if filters.sponsor is not None:
         where.add("b.sponsor_member_id = %s", filters.sponsor)
+    if filters.sponsors is not None:
+        where.add("b.sponsor_member_id = ANY(%s)", list(filters.sponsors))
     if filters.chamber:
         where.add("b.originating_chamber = %s", filters.chamber)
     if filters.updated_since is not None:

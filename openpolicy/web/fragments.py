@@ -601,6 +601,17 @@ def _options(choices: tuple[tuple[Any, str], ...]) -> str:
     )
 
 
+@lru_cache(maxsize=64)
+def _datalist(names: tuple[str, ...]) -> str:
+    return "\n    ".join(f'<option value="{_text(name)}"></option>' for name in names)
+
+
+def datalist_options(names: Sequence[str]) -> Markup:
+    """The suggestions of a type-ahead field (a `<datalist>`: the browser's own type-ahead,
+    no script), rendered once per list of names."""
+    return Markup(_datalist(tuple(names)))
+
+
 def option_tags(choices: Sequence[tuple[Any, str]], current: Any) -> Markup:
     """`<option>`s of a menu, the `current` value selected. The same menu is rendered once
     (menus change with the data version, the sponsors' has 460 entries)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
@@ -13,7 +14,7 @@ from openpolicy.web.deps import reading
 from openpolicy.web.i18n import translate
 from openpolicy.web.labels import BILL_TYPES, label
 from openpolicy.web.rendering import page_lang, render_html
-from openpolicy.web.views import int_param, page_links, page_request, text_param
+from openpolicy.web.views import folded, page_links, page_request, text_param
 
 PAGE_SIZE = 50
 
@@ -27,11 +28,14 @@ async def bill_list(request: Request) -> HTMLResponse:
         session=text_param(request, "session"),
         status=status if status not in progress.STATUS_GROUPS else None,
         type=text_param(request, "type"),
-        sponsor=int_param(request, "sponsor"),
     )
+    # The sponsor: a name typed in the type-ahead field, or a member id (older links).
+    sponsor = text_param(request, "sponsor")
     wanted = page_request(request, PAGE_SIZE)
     async with reading(request) as conn:
         facets = await bills.bill_facets(conn)
+        if sponsor is not None:
+            filters.sponsors, sponsor = sponsors_named(facets.sponsors, sponsor)
         if status in progress.STATUS_GROUPS:
             filters.statuses = statuses_in(facets.statuses, status)
         page = await bills.list_bills(conn, filters, wanted)
@@ -43,16 +47,43 @@ async def bill_list(request: Request) -> HTMLResponse:
         rows=fragments.bill_rows(page.items, lang),
         filters=filters,
         status=status,
+        sponsor=sponsor,
+        sponsor_found=bool(filters.sponsors),
         options={
             "sessions": [(code, code) for code in facets.sessions],
             "statuses": [
                 (code, translate(lang, words)) for code, words in progress.STATUS_GROUPS.items()
             ],
             "types": [(code, label(BILL_TYPES, code, lang)) for code in facets.types],
-            "sponsors": [(s.id, s.name) for s in facets.sponsors],
+            "sponsors": sponsor_names(facets.sponsors),
         },
         links=page_links(request, page, total),
     )
+
+
+def sponsors_named(people: list[bills.Person], wanted: str) -> tuple[tuple[int, ...], str]:
+    """The sponsors a typed name means (exactly that name, else every name containing it,
+    case and accents ignored) and the name to show back in the field. A number is a
+    member id."""
+    if wanted.isdigit():
+        chosen = [p for p in people if p.id == int(wanted)]
+    else:
+        needle = folded(wanted)
+        chosen = [p for p in people if folded(p.name) == needle] or [
+            p for p in people if needle and needle in folded(p.name)
+        ]
+    shown = chosen[0].name if len(chosen) == 1 else wanted
+    return tuple(p.id for p in chosen), shown
+
+
+@lru_cache(maxsize=8)
+def _names(people: tuple[bills.Person, ...]) -> list[str]:
+    return sorted({p.name for p in people}, key=folded)
+
+
+def sponsor_names(people: list[bills.Person]) -> list[str]:
+    """The type-ahead's suggestions: every sponsor's name once, A to Z."""
+    return _names(tuple(people))
 
 
 def statuses_in(statuses: list[bills.Status], group: str) -> tuple[str, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from fastapi import Request
@@ -19,6 +18,7 @@ from openpolicy.web.subjects import short_subject
 from openpolicy.web.views import (
     choice_param,
     date_param,
+    folded,
     page_links,
     page_request,
     text_param,
@@ -83,26 +83,19 @@ async def vote_page(request: Request, session: str, number: int) -> HTMLResponse
     )
 
 
-def _folded(text: str) -> str:
-    """Lower case without accents or extra spaces: "Saint-Laurent" finds "saint laurent"."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("-", " "))
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(plain.casefold().split())
-
-
 MAX_FOUND = 12
 
 
 def find_ballots(ballots: list[votes.BallotOf], wanted: str) -> list[votes.BallotOf]:
     """The ballots of members whose name or riding contains `wanted` (case and accents
     ignored), exact names first, at most MAX_FOUND."""
-    needle = _folded(wanted)
+    needle = folded(wanted)
     if not needle:
         return []
     exact, partial = [], []
     for ballot in ballots:
-        name = _folded(ballot["name"] or "")
-        riding = _folded(ballot["constituency"] or "")
+        name = folded(ballot["name"] or "")
+        riding = folded(ballot["constituency"] or "")
         if needle in (name, riding):
             exact.append(ballot)
         elif needle in name or needle in riding:

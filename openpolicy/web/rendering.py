@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from openpolicy.config import Settings
 from openpolicy.web import i18n, labels
-from openpolicy.web.fragments import marked, option_tags, yea_nay_bar
+from openpolicy.web.fragments import datalist_options, marked, option_tags, yea_nay_bar
 from openpolicy.web.i18n import Lang
 from openpolicy.web.palette import party_colour
 from openpolicy.web.views import paragraphs, sitting_path
@@ -106,6 +106,7 @@ def _make_environment(lang: Lang) -> Environment:
         language_names=i18n.LANGUAGE_NAMES,
         static_version=STATIC_VERSION,
         option_tags=option_tags,
+        datalist_options=datalist_options,
         yea_nay_bar=lambda yeas, nays, paired=0, pending=False: Markup(
             yea_nay_bar(yeas, nays, lang, paired=paired, pending=pending)
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,13 @@ from fastapi import Request
 from openpolicy.errors import BadRequestError
 from openpolicy.queries.paging import Page, PageRequest, decode_cursor
 from openpolicy.vocab import ascii_int
+
+
+def folded(text: str) -> str:
+    """Lower case without accents or extra spaces: "Saint-Laurent" finds "saint laurent"."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("-", " "))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
 
 
 def text_param(request: Request, name: str) -> str | None:

@@ -194,3 +194,20 @@ def test_sittings_link_the_other_language_only_where_it_exists(http: httpx.Clien
     assert not doc(http.get("/fr/debates/44-1/5")).xpath("//article//a[@hreflang='en']")
     both = doc(http.get("/debates/42-1/2"))
     assert words(both.xpath("//article[@id='s-15']//a[@hreflang='fr']")[0]) == "Lire en français"
+
+
+def test_sponsor_filter_is_a_type_ahead_that_works_without_script(http: httpx.Client) -> None:
+    page = doc(http.get("/bills"))
+    field = page.xpath("//input[@name='sponsor']")[0]
+    names = page.xpath(f"//datalist[@id='{field.get('list')}']/option/@value")
+    assert "Catherine McKenna" in names and len(names) == len(set(names)) > 50
+    assert not page.xpath("//select[@name='sponsor']")  # no drop-down of hundreds
+    # A typed name, any case and accents, finds the sponsor's bills and shows the name back.
+    found = doc(http.get("/bills", params={"sponsor": "catherine mckenna", "session": "42-1"}))
+    assert found.xpath("//input[@name='sponsor']/@value") == ["Catherine McKenna"]
+    numbers = {words(a) for a in found.xpath("//tbody/tr/td[1]//a")}
+    assert "C-69" in numbers  # bills-42-1: C-69 is Catherine McKenna's
+    assert all("Catherine McKenna" in words(row) for row in found.xpath("//tbody/tr"))
+    nobody = doc(http.get("/bills", params={"sponsor": "Nobody Atall"}))
+    assert "No sponsor named “Nobody Atall”." in words(nobody)
+    assert not nobody.xpath("//tbody/tr")
