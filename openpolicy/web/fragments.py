@@ -300,16 +300,16 @@ def sitting_items(sittings: Iterable[DebateItem], lang: Lang, *, editions: bool)
 
 
 def latest_votes(votes: Iterable[VoteItem], lang: Lang) -> Markup:
-    """The home page's latest divisions."""
+    """The home page's latest divisions: short label, result, date, the yeas against the
+    nays."""
     w = words(lang)
     return Markup(
         "\n      ".join(
             f"<li>\n"
             f'        <a href="{w.path("/votes/")}{_text(v.session)}/{v.number}">'
             f"{vote_title(v, w)}</a>\n"
-            f'        <div class="meta">{w.badge(v.result)} '
-            f"{w.say('%(yeas)s yeas, %(nays)s nays', yeas=v.yeas, nays=v.nays)} · "
-            f"{w.date(v.date)}</div>\n"
+            f'        <div class="meta">{w.badge(v.result)} {w.date(v.date)}</div>\n'
+            f"        {yea_nay_bar(v.yeas, v.nays, lang, paired=v.paired)}\n"
             f"      </li>"
             for v in votes
         )

@@ -211,3 +211,23 @@ def test_sponsor_filter_is_a_type_ahead_that_works_without_script(http: httpx.Cl
     nobody = doc(http.get("/bills", params={"sponsor": "Nobody Atall"}))
     assert "No sponsor named “Nobody Atall”." in words(nobody)
     assert not nobody.xpath("//tbody/tr")
+
+
+def test_home_page_divisions_have_bars(http: httpx.Client) -> None:
+    # The latest division of the sample: 44-1 No. 333 (2023-05-18), 207–113, 4 paired, as
+    # HAN195-E-441.xml prints it.
+    page = doc(http.get("/"))
+    items = page.xpath("//section[h2[@id='latest-votes']]//li")
+    assert items and all(li.xpath(".//svg[@class='yn-bar']") for li in items)
+    assert items[0].xpath(".//svg/@aria-label") == ["207 yeas, 113 nays, 4 paired"]
+
+
+def test_fresh_sample_greets_the_public_calmly(http: httpx.Client) -> None:
+    # The bundled sample passes its own checks: no "Degraded" badge on the home page or the
+    # status page, in either language, right after it is loaded.
+    for path, calm in (("/status", "All systems operational"), ("/fr/status", "fonctionnent")):
+        page = words(doc(http.get(path)).xpath("//main")[0])
+        assert calm in page and "Degraded" not in page and "Dégradé" not in page, path
+    for path in ("/", "/fr"):
+        home = words(doc(http.get(path)).xpath("//main")[0])
+        assert "Degraded" not in home and "Dégradé" not in home, path
