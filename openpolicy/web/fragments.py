@@ -122,6 +122,9 @@ def vote_title(vote: Any, w: _Words) -> str:
     return w.say("Division No. %(number)s", number=vote.number)
 
 
+# A bar depends only on its numbers: each is drawn once per process (lists repeat totals,
+# and a page of 50 rows would otherwise pay 50 translations and escapes).
+@lru_cache(maxsize=65536)
 def yea_nay_bar(yeas: int, nays: int, lang: Lang, *, paired: int = 0, pending: bool = False) -> str:
     """A division's yeas against its nays: the numbers on either side of a bar (an SVG whose
     parts are as wide as their shares, the majority line marked), the words for assistive
