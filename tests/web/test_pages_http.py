@@ -176,7 +176,11 @@ def test_bill_page_has_timeline_sponsor_and_official_links(http: httpx.Client) -
 def test_bill_with_royal_assent_shows_both_chambers(http: httpx.Client) -> None:
     # bill-44-1-C-11.xml: Online Streaming Act, Royal assent received, sponsor Pablo Rodriguez.
     page_text = text(http.get("/bills/44-1/C-11"))
-    assert "Online Streaming Act" in page_text and "Royal assent received" in page_text
+    assert "Online Streaming Act" in page_text
+    # Royal assent on 2023-04-27 (the capture's RoyalAssent event): a law, every stop done.
+    assert "Law: royal assent received on April 27, 2023" in page_text
+    steps = doc(http.get("/bills/44-1/C-11")).xpath("//ol[@class='tracker-steps']/li/@class")
+    assert len(steps) == 11 and set(steps) == {"step step-done"}
     assert "Pablo Rodriguez" in page_text
     headings = doc(http.get("/bills/44-1/C-11")).xpath("//section[h2[@id='timeline']]/h3/text()")
     assert headings[:2] == ["House of Commons", "Senate"] and headings[-1] == "Royal assent"
