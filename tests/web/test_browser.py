@@ -88,10 +88,18 @@ def tab(web_server: LiveServer) -> Iterator[Tab]:
         browser.close()
 
 
+def open_party(tab: Tab, party: str) -> None:
+    """Open a party's ballots on a division page (each party's list is collapsed)."""
+    summary = tab.page.locator("details.ballot-group > summary", has_text=party).first
+    summary.click()
+    summary.locator("xpath=..").locator("ul").wait_for(state="visible")
+
+
 @pytest.fixture(scope="module")
 def member_path(tab: Tab) -> str:
     """Ziad Aboultaif's page, found the way a reader would: by his link on the division."""
     tab.visit("/votes/43-2/69")
+    open_party(tab, "Conservative")
     href = tab.page.get_by_role("link", name="Ziad Aboultaif", exact=True).get_attribute("href")
     assert href and re.fullmatch(r"/members/\d+", href)
     return str(href)
@@ -141,6 +149,7 @@ def test_path_from_home_to_division_member_speech_and_sitting(tab: Tab) -> None:
     tab.visit("/votes/43-2/69")
     assert tab.page.get_by_text("305", exact=True).first.is_visible()
     # Pierre Poilievre voted Yea in 43-2 No. 69 and speaks in the 44-1 sittings.
+    open_party(tab, "Conservative")
     tab.page.get_by_role("link", name="Pierre Poilievre", exact=True).click()
     tab.page.wait_for_url(re.compile(r".*/members/\d+$"))
     assert tab.page.locator("h1").inner_text() == "Pierre Poilievre"
