@@ -466,29 +466,86 @@ class DebateDetail(Schema):
 
 class SearchHit(Schema):
     id: int | None = F("Member or speech id.")
-    session: str | None = F("Session (speeches, bills).")
-    number: str | None = F("Bill number (bills).")
+    session: str | None = F("Session (speeches, bills, divisions).")
+    number: str | int | None = F("Bill number (bills) or division number (divisions).")
     debate_number: int | None = F("Sitting number (speeches).")
-    date: dt.date | None = F("Day of the sitting (speeches).")
+    date: dt.date | None = F("Day of the sitting or of the division.")
     sequence: int | None = F("Position in the sitting (speeches).")
+    kind: str | None = F("Item kind (speeches): speech, note, question, answer.")
     member_id: int | None = F("Speaker's member id (speeches).")
     speaker_name: str | None = F("Speaker as printed (speeches).")
-    speaker_role: str | None = F(
-        "Speaker's role (speeches): a presiding officer is named by it.", "The Deputy Speaker"
-    )
+    speaker_role: str | None = F("Presiding officer's role, e.g. The Deputy Speaker (speeches).")
+    speaker_role_fr: str | None = F("The role in French (speeches).")
     party: str | None = F("Party (speeches: abbreviation; members: caucus).")
-    kind: str | None = F("Item kind (speeches): speech, note, question, answer.", "speech")
     heading: str | None = F("Heading (speeches).")
-    subheading: str | None = F("Sub-heading (speeches): a petition's topic.")
+    subheading: str | None = F("Sub-heading: a petition's topic, a ruling (speeches).")
+    text_lang: str | None = F("Language of the text and snippet (speeches).")
+    exact: bool | None = F("The speech has the words as typed, not only their stems.")
     snippet: str | None = F("Matching passage, matches wrapped in <mark>…</mark>.")
-    rank: float | None = F("Relevance score (ts_rank_cd); null when sorted newest first.")
+    rank: float | None = F(
+        "Relevance score (ts_rank, plus 1 and the exact forms' rank where the words appear "
+        "as typed); null when sorted newest first."
+    )
     title_en: str | None = F("Long title (bills).")
     title_fr: str | None = F("Long title, French (bills).")
+    short_title_en: str | None = F("Short title (bills).")
+    short_title_fr: str | None = F("Short title, French (bills).")
     status_en: str | None = F("Status (bills).")
+    status_fr: str | None = F("Status, French (bills).")
+    latest_activity_at: dt.datetime | None = F("Latest activity (bills).")
+    subject_en: str | None = F("Subject (divisions).")
+    subject_fr: str | None = F("Subject, French (divisions).")
+    result: str | None = F("agreed, negatived or tied (divisions).")
+    yeas: int | None = F("Yeas (divisions).")
+    nays: int | None = F("Nays (divisions).")
+    paired: int | None = F("Paired (divisions).")
+    bill_number: str | None = F("Bill the division is on (divisions).")
     name: str | None = F("Name (members).")
     constituency: str | None = F("Seat (members).")
     province: str | None = F("Province (members).")
     current: bool | None = F("Sitting now (members).")
+
+
+class SearchCount(Schema):
+    total: int = F("Matches of this kind.")
+    relation: str = F("`eq`: exact; `gte`: an estimate, at least `total` (common words).")
+
+
+class SearchFacet(Schema):
+    value: str = F("The filter's value: party, member id, session, year.")
+    label: str = F("What to show: the party, the member's name, the session, the year.")
+    hits: int = F("Speeches among those seen.")
+
+
+class SearchFacets(Schema):
+    seen: int = F("Speech matches counted (every match when `exact`, else the newest).")
+    exact: bool = F("Every matching speech was counted.")
+    parties: list[SearchFacet] = F("By the speaker's party.")
+    members: list[SearchFacet] = F("The most frequent speakers (value: member id).")
+    sessions: list[SearchFacet] = F("By session.")
+    years: list[SearchFacet] = F("By year.")
+
+
+class SearchMonth(Schema):
+    month: str = F("YYYY-MM.")
+    speeches: int = F("Matching speeches that month.")
+
+
+class SearchKinds(Schema):
+    speeches: list[SearchHit] = F("The best matching speeches.")
+    bills: list[SearchHit] = F("The best matching bills.")
+    divisions: list[SearchHit] = F("The best matching divisions.")
+    members: list[SearchHit] = F("Matching members.")
+
+
+class SearchOverviewBody(Schema):
+    data: SearchKinds = F("Up to `limit` results of each kind the filters allow.")
+    counts: dict[str, SearchCount] = F("Matches per kind: speeches, bills, divisions, members.")
+    facets: SearchFacets | None = F("Facets of the speech matches.")
+    trend: list[SearchMonth] | None = F(
+        "Matching speeches per month, first to last; null when the words are too common "
+        "for the search to see every match."
+    )
 
 
 # --- status, admin, ping ----------------------------------------------------------------

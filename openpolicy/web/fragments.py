@@ -375,23 +375,58 @@ def highlight(snippet: str | None) -> str:
     return escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>")
 
 
+def in_language(html: str, text_lang: str, lang: Lang) -> str:
+    """Source text not in the page's language: marked with its `lang` and a visible note
+    (an English division subject on a French page)."""
+    if text_lang == lang:
+        return html
+    w = words(lang)
+    note = w.say("(in English only)") if text_lang == "en" else w.say("(in French only)")
+    return f'<span lang="{text_lang}">{html}</span> <span class="untranslated">{note}</span>'
+
+
+def speaker(h: dict[str, Any], lang: Lang) -> str:
+    """Who spoke: the member linked; a presiding officer by role ("The Deputy Speaker");
+    the name as printed otherwise."""
+    role = h.get("speaker_role_fr") if lang == "fr" else None
+    role = role or (label(ROLES, h["speaker_role"], lang) if h.get("speaker_role") else "")
+    name = h["speaker_name"] or role
+    if h["member_id"]:
+        who = f'<a href="{words(lang).path("/members/")}{h["member_id"]}">{_text(name)}</a>'
+    else:
+        who = _text(name or translate(lang, "Unnamed speaker"))
+    if role and h["speaker_name"]:
+        who += f" ({_text(role)})"
+    return who
+
+
 def speech_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
+    """Speeches found: the heading and sub-heading linked to the speech, who spoke and
+    when, a sentence or two with the words highlighted."""
     w = words(lang)
     unnamed = w.say("Speech")
+    other_forms = w.say("other forms of the words")
     out = []
     for h in hits:
-        who = (
-            f'<a href="{w.path("/members/")}{h["member_id"]}">{_text(h["speaker_name"])}</a>'
-            if h["member_id"]
-            else _text(h["speaker_name"] or "")
-        )
         party = f" · {_text(h['party'])}" if h["party"] else ""
-        snippet = f"\n        <p>{highlight(h['snippet'])}</p>" if h["snippet"] else ""
+        sub = (
+            f' <span class="subheading">— {_text(h["subheading"])}</span>'
+            if h.get("subheading")
+            else ""
+        )
+        marked = f' lang="{h["text_lang"]}"' if h.get("text_lang", lang) != lang else ""
+        snippet = (
+            f'\n        <p class="snippet"{marked}>{highlight(h["snippet"])}</p>'
+            if h["snippet"]
+            else ""
+        )
+        tag = f' · <span class="stem-only">{other_forms}</span>' if h.get("exact") is False else ""
         out.append(
-            f"<li>\n"
+            f'<li class="hit hit-speech">\n'
             f'        <a href="{w.path("/debates/")}{_text(h["session"])}/{h["debate_number"]}'
-            f'/{h["sequence"]}">{_text(h["heading"]) or unnamed}</a>\n'
-            f'        <div class="meta">{who}{party} · {w.date(h["date"])}</div>{snippet}\n'
+            f'/{h["sequence"]}">{_text(h["heading"]) or unnamed}</a>{sub}\n'
+            f'        <div class="meta">{speaker(h, lang)}{party} · {w.date(h["date"])}{tag}'
+            f"</div>{snippet}\n"
             f"      </li>"
         )
     return Markup("\n      ".join(out))
@@ -399,21 +434,91 @@ def speech_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
 
 def bill_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
     w = words(lang)
-    return Markup(
-        "\n      ".join(
-            f'<li><a href="{w.path("/bills/")}{_text(h["session"])}/{_text(h["number"])}">'
-            f"<strong>{_text(h['number'])}</strong> ({_text(h['session'])})</a>\n"
-            f"        <p>{highlight(h['snippet'])}</p></li>"
-            for h in hits
+    out = []
+    for h in hits:
+        title = bill_title(_Bill(h), lang)
+        status = _pick(lang, h.get("status_en"), h.get("status_fr"))
+        out.append(
+            f'<li class="hit hit-bill"><a href="{w.path("/bills/")}{_text(h["session"])}/'
+            f'{_text(h["number"])}"><strong>{_text(h["number"])}</strong> {title}</a>\n'
+            f'        <div class="meta">{w.say("Session %(session)s", session=h["session"])}'
+            + (f" · {status}" if status else "")
+            + f'</div>\n        <p class="snippet">{highlight(h["snippet"])}</p></li>'
         )
+    return Markup("\n      ".join(out))
+
+
+class _Bill:
+    """A bill hit read with attribute access (bill_title's shape)."""
+
+    def __init__(self, hit: dict[str, Any]) -> None:
+        self.short_title_en = hit.get("short_title_en")
+        self.short_title_fr = hit.get("short_title_fr")
+        self.title_en = hit.get("title_en")
+        self.title_fr = hit.get("title_fr")
+
+
+def vote_bar(yeas: int, nays: int, lang: Lang, paired: int = 0) -> str:
+    """A division's yeas against its nays as one small bar (SVG, so no inline style), its
+    numbers also in words."""
+    w = words(lang)
+    total = yeas + nays or 1
+    yea_w = round(100 * yeas / total, 2)
+    said = w.say(
+        "%(yeas)s yeas, %(nays)s nays",
+        yeas=i18n.format_number(yeas, lang),
+        nays=i18n.format_number(nays, lang),
     )
+    return (
+        f'<span class="votebar"><svg viewBox="0 0 100 6" preserveAspectRatio="none" '
+        f'aria-hidden="true" focusable="false"><rect width="{yea_w}" height="6" class="yea"/>'
+        f'<rect x="{yea_w}" width="{round(100 - yea_w, 2)}" height="6" class="nay"/></svg>'
+        f'<span class="votebar-text">{said}</span></span>'
+    )
+
+
+def division_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
+    """Divisions found: subject (marked when only in English), result, yea/nay bar, date."""
+    w = words(lang)
+    out = []
+    for h in hits:
+        subject = h["subject_fr"] if lang == "fr" and h.get("subject_fr") else h["subject_en"]
+        subject_lang = "fr" if lang == "fr" and h.get("subject_fr") else "en"
+        title = (
+            in_language(
+                highlight(h["snippet"]) if h.get("snippet") else _text(subject), subject_lang, lang
+            )
+            if subject
+            else w.say("Division No. %(number)s", number=h["number"])
+        )
+        meta = w.say("No. %(number)s · %(session)s", number=h["number"], session=h["session"])
+        out.append(
+            f'<li class="hit hit-division">\n'
+            f'        <a href="{w.path("/votes/")}{_text(h["session"])}/{h["number"]}">'
+            f"{title}</a>\n"
+            f'        <div class="meta">{w.badge(h["result"])} {w.date(h["date"])} · {meta}'
+            f"</div>\n        {vote_bar(h['yeas'], h['nays'], lang)}\n"
+            f"      </li>"
+        )
+    return Markup("\n      ".join(out))
+
+
+def initials(name: str | None) -> str:
+    """Up to two initials of a name (the portrait's stand-in)."""
+    parts = [part for part in (name or "").replace("-", " ").split() if part[:1].isalpha()]
+    if not parts:
+        return "?"
+    first, last = parts[0], parts[-1]
+    return _text((first[0] + (last[0] if len(parts) > 1 else "")).upper())
 
 
 def member_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
     w = words(lang)
     return Markup(
         "\n      ".join(
-            f'<li><a href="{w.path("/members/")}{h["id"]}">{_text(h["name"])}</a> '
+            f'<li class="hit hit-member"><span class="avatar" aria-hidden="true">'
+            f"{initials(h['name'])}</span> "
+            f'<a href="{w.path("/members/")}{h["id"]}">{_text(h["name"])}</a> '
             f'<span class="meta">{party_tag(h["party"], lang)} · {_text(h["constituency"])}'
             f"</span></li>"
             for h in hits

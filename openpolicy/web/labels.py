@@ -74,7 +74,7 @@ INCIDENT_STATUS = {
 SEARCH_TYPES = {
     "speech": N_("Speeches"),
     "bill": N_("Bills"),
-    "vote": N_("Divisions"),
+    "division": N_("Divisions"),
     "member": N_("Members"),
 }
 PARTIES = {

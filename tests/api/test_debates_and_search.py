@@ -11,6 +11,7 @@ start "Opening of Parliament", "Oaths of Office", "Speech from the Throne" /
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -193,3 +194,88 @@ def test_search_errors(client: httpx.Client) -> None:
     problem(client.get("/api/v1/search?q=x&type=votes"), 422)
     problem(client.get("/api/v1/search?q=x&limit=101"), 422)
     problem(client.get("/api/v1/search?q=softwood&cursor=abc"), 400)
+
+
+def test_words_as_typed_rank_above_other_forms_of_their_stem(client: httpx.Client) -> None:
+    # "housing" and "House" share the English stem `hous`: the sample's sittings say
+    # "House" hundreds of times and "housing" in fewer speeches (HAN086-E-412.xml,
+    # HAN200-E-441.xml...). Every speech with the word as typed comes first.
+    ranked = search(client, q="housing", limit=100)
+    flags = [hit["exact"] for hit in ranked["data"]]
+    assert flags[0] is True and flags == sorted(flags, reverse=True)
+    quoted = search(client, q='"housing"', limit=100)
+    assert 0 < quoted["pagination"]["total"] < ranked["pagination"]["total"]
+    assert flags.count(True) == min(quoted["pagination"]["total"], 100)
+    # Quoted: only the form as typed, highlighted as typed.
+    for hit in quoted["data"]:
+        marked = {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", hit["snippet"])}
+        assert marked == {"housing"}, hit["snippet"]
+    # Relevance pages keep the order across pages (cursor on the reranked score).
+    first = search(client, q="housing", limit=10)
+    second = search(client, q="housing", limit=10, cursor=first["pagination"]["next_cursor"])
+    assert [h["id"] for h in first["data"] + second["data"]] == [
+        h["id"] for h in ranked["data"][:20]
+    ]
+
+
+def test_quoted_phrases_match_as_printed(client: httpx.Client) -> None:
+    # "softwood lumber" is printed 11 times in the sample (see test_phrase_exclusion_and_or);
+    # the words apart, in the other order, are not the phrase.
+    assert search(client, q='"lumber softwood"')["pagination"]["total"] == 0
+    phrase = search(client, q='"softwood lumber"', limit=100)
+    assert all(
+        re.search(r"<mark>softwood</mark>\W+<mark>lumber</mark>", h["snippet"], re.I)
+        for h in phrase["data"]
+    )
+
+
+def test_divisions_are_searched(client: httpx.Client) -> None:
+    # votes-42-1-legacy-2018.xml: No. 394, "2nd reading of Bill C-325, An Act to amend the
+    # Canadian Bill of Rights (right to housing)"; "Motion to adjourn the House" shares
+    # only the stem and comes after it.
+    found = search(client, q="housing", type="divisions", limit=100)
+    first = found["data"][0]
+    assert (first["session"], first["number"], first["yeas"], first["nays"]) == (
+        "42-1",
+        394,
+        42,
+        243,
+    )
+    assert "<mark>housing</mark>" in first["snippet"]
+    assert any("adjourn" in (h["subject_en"] or "") for h in found["data"][1:])
+    assert found["pagination"]["total_relation"] == "eq"
+    by_bill = search(client, q="C-325", type="divisions")["data"]
+    assert [(h["session"], h["number"]) for h in by_bill][:1] == [("42-1", 394)]
+
+
+def test_everything_at_once_with_counts_facets_and_trend(client: httpx.Client) -> None:
+    body = search(client, q="housing", type="all", limit=3)
+    assert set(body["data"]) == {"speeches", "bills", "divisions", "members"}
+    assert len(body["data"]["speeches"]) == 3 and len(body["data"]["divisions"]) == 3
+    counts = body["counts"]
+    speeches = search(client, q="housing", limit=1)["pagination"]["total"]
+    assert counts["speeches"] == {"total": speeches, "relation": "eq"}
+    assert (
+        counts["divisions"]["total"]
+        == search(client, q="housing", type="divisions")["pagination"]["total"]
+    )
+    assert counts["bills"]["total"] >= 2  # C-264 and C-325, "right to housing" (42-1)
+    facets = body["facets"]
+    assert facets["exact"] is True and facets["seen"] == speeches
+    assert sum(p["hits"] for p in facets["parties"]) <= speeches
+    liberal = next(p for p in facets["parties"] if p["value"] == "Liberal")
+    filtered = search(client, q="housing", party="Liberal", limit=1)["pagination"]["total"]
+    assert liberal["hits"] == filtered
+    assert sum(y["hits"] for y in facets["years"]) == speeches
+    months = body["trend"]
+    assert sum(m["speeches"] for m in months) == speeches
+    assert [m["month"] for m in months] == sorted(m["month"] for m in months)
+    assert months[0]["speeches"] > 0 and months[-1]["speeches"] > 0
+
+
+def test_presiding_officers_are_named_by_role(client: httpx.Client) -> None:
+    hits = search(client, q="order", limit=100, sort="newest")["data"]
+    # Printed by role alone ("The Deputy Speaker:"), with no name: the role names them.
+    chair = [h for h in hits if h["speaker_role"] and not h["speaker_name"]]
+    assert chair, "the Speaker calls the House to order in every sitting"
+    assert {h["speaker_role"] for h in chair} >= {"The Speaker", "The Deputy Speaker"}

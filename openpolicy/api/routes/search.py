@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openpolicy.api.constants import API_PREFIX
-from openpolicy.api.params import CURSOR, DATE_FROM, DATE_TO, LANG, SESSION, Param, parse
+from openpolicy.api.params import CURSOR, DATE_FROM, DATE_TO, LANG, SESSION, Param, Parsed, parse
 from openpolicy.api.responses import next_url, serve
 from openpolicy.api.routes._docs import documented
-from openpolicy.api.schemas import ListEnvelope, SearchHit
+from openpolicy.api.schemas import ListEnvelope, SearchHit, SearchOverviewBody
 from openpolicy.db import ReadConnection
 from openpolicy.errors import BadRequestError
-from openpolicy.queries import search
+from openpolicy.queries import search, search_all
 from openpolicy.queries.paging import decode_cursor, encode_cursor
 
 router = APIRouter(prefix=API_PREFIX, tags=["search"])
@@ -33,8 +33,9 @@ PARAMS = [
     Param(
         "type",
         "enum",
-        "What to search.",
-        choices=("speeches", "bills", "members"),
+        "What to search; `all`: up to `limit` of each kind with the count of each, facets of "
+        "the speeches (party, speaker, session, year) and matching speeches per month.",
+        choices=("speeches", "bills", "divisions", "members", "all"),
         default="speeches",
         example="speeches",
     ),
@@ -42,8 +43,9 @@ PARAMS = [
     Param(
         "sort",
         "enum",
-        "Speeches: `relevance` (ts_rank_cd over the newest "
-        f"{search.RELEVANCE_CANDIDATES} matches) or `newest` first.",
+        "Speeches: `relevance` (the newest "
+        f"{search.RELEVANCE_CANDIDATES} matches ranked, those with the words as typed first) "
+        "or `newest` first.",
         choices=("relevance", "newest"),
         default="relevance",
         example="newest",
@@ -96,9 +98,12 @@ def _cursor(raw: str | None, sort: str) -> tuple[Any, int] | None:
     **documented(
         "Full-text search",
         "PostgreSQL full-text search on stored tsvectors (GIN indexes) with the English or "
-        "French configuration, highlighted snippets, and filters. `pagination.total` is "
-        "exact when `total_relation` is `eq`, else a lower bound.",
-        ListEnvelope[SearchHit],
+        "French configuration, highlighted snippets, and filters. Words as typed rank above "
+        "other forms of their stems; a quoted word or phrase matches only as typed. "
+        "`pagination.total` is exact when `total_relation` is `eq`, else a lower bound. "
+        "`type=all` answers a `SearchOverviewBody` instead (every kind at once, counts, facets, "
+        "trend).",
+        ListEnvelope[SearchHit] | SearchOverviewBody,
         PARAMS,
     ),
 )
@@ -110,6 +115,8 @@ async def search_endpoint(request: Request) -> Response:
     kind = p["type"]
 
     async def build(conn: ReadConnection) -> dict[str, Any]:
+        if kind == "all":
+            return await _overview(conn, p)
         if kind == "speeches":
             result = await search.search_speeches(
                 conn,
@@ -130,6 +137,17 @@ async def search_endpoint(request: Request) -> Response:
             result = await search.search_bills(
                 conn, p["q"], p["lang"], p["session"], p["limit"], cursor
             )
+        elif kind == "divisions":
+            result = await search.search_divisions(
+                conn,
+                p["q"],
+                p["lang"],
+                p["session"],
+                p["limit"],
+                cursor,
+                p["date_from"],
+                p["date_to"],
+            )
         else:
             result = await search.search_members(conn, p["q"], p["limit"])
         token = encode_cursor(*result.next_cursor) if result.next_cursor else None
@@ -146,3 +164,49 @@ async def search_endpoint(request: Request) -> Response:
         }
 
     return await serve(request, build)
+
+
+PLURAL = {"speech": "speeches", "bill": "bills", "division": "divisions", "member": "members"}
+
+
+async def _overview(conn: ReadConnection, p: Parsed) -> dict[str, Any]:
+    """`type=all`: what the search page shows, as JSON (the same query function)."""
+    found = await search_all.search_everything(
+        conn,
+        search_all.SearchRequest(
+            q=p["q"],
+            lang=p["lang"],
+            member=p["member"],
+            party=p["party"],
+            session=p["session"],
+            date_from=p["date_from"],
+            date_to=p["date_to"],
+            sort=p["sort"],
+            limit=p["limit"],
+            preview=p["limit"],
+        ),
+    )
+    facets = found.facets
+    return {
+        "data": {
+            PLURAL[kind]: found.results[kind].items if kind in found.results else []
+            for kind in search_all.KINDS
+        },
+        "counts": {
+            PLURAL[kind]: {"total": total, "relation": relation}
+            for kind, (total, relation) in found.counts.items()
+        },
+        "facets": None
+        if facets is None
+        else {
+            "seen": facets.seen,
+            "exact": facets.exact,
+            **{
+                name: [value._asdict() for value in getattr(facets, name)]
+                for name in ("parties", "members", "sessions", "years")
+            },
+        },
+        "trend": None
+        if found.trend is None
+        else [{"month": m.month.strftime("%Y-%m"), "speeches": m.hits} for m in found.trend],
+    }

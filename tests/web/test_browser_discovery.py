@@ -1,0 +1,148 @@
+"""Search, members, party cohesion and the home page in a real Chromium (Debian's, driven by
+Playwright), in both languages, at a desktop and a phone width: axe-core finds no violation
+of any impact, no console error, no horizontal scrolling at 375 px, and the reader's paths
+through them work.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.services import LiveServer
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = next(
+    (path for path in ("/usr/bin/chromium", "/usr/lib/chromium/chromium") if Path(path).exists()),
+    shutil.which("chromium"),
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
+
+# The page types of issue 17 part A (language-neutral paths; {member} is found on the page
+# of division 43-2 No. 69, as a reader would).
+PAGES = {
+    "search": "/search?q=housing",
+    "search-speeches": "/search?q=%22housing%22&type=speech",
+    "search-divisions": "/search?q=housing&type=division",
+}
+
+
+class Tab:
+    """One browser tab that remembers every console error and page error it saw."""
+
+    def __init__(self, page: Any, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def visit(self, path: str) -> Any:
+        self.errors.clear()
+        return self.page.goto(self.base_url + path, wait_until="load")
+
+
+@pytest.fixture(scope="module")
+def browser(web_server: LiveServer) -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with playwright_sync.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module", params=sorted(WIDTHS))
+def tab(browser: Any, web_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Tab]:
+    width, height = WIDTHS[request.param]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    yield Tab(context.new_page(), web_server.url)
+    context.close()
+
+
+def localized(path: str, lang: str) -> str:
+    if lang == "en":
+        return path
+    return "/fr" if path == "/" else "/fr" + path
+
+
+def violations(tab: Tab) -> list[str]:
+    results = axe_sync.Axe().run(tab.page)
+    assert results.response["passes"], "axe-core ran no rule at all"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_pages_pass_axe_without_any_violation(tab: Tab, lang: str) -> None:
+    problems: dict[str, list[str]] = {}
+    for neutral in PAGES.values():
+        path = localized(neutral, lang)
+        response = tab.visit(path)
+        assert response is not None and response.status == 200, path
+        assert tab.page.locator("html").get_attribute("lang") == lang
+        found = violations(tab) + tab.errors
+        # Readable at 375 px: nothing wider than the screen.
+        overflow = tab.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            found.append(f"scrolls sideways by {overflow}px")
+        if found:
+            problems[path] = found
+    assert problems == {}
+
+
+def test_search_ranks_the_word_as_typed_and_narrows_by_party(tab: Tab) -> None:
+    tab.visit("/")
+    tab.page.get_by_role("searchbox").fill("housing")
+    tab.page.get_by_role("button", name="Search").click()
+    tab.page.wait_for_url("**/search?q=housing")
+    first = tab.page.locator("section[aria-labelledby='r-speeches'] li").first
+    assert {m.lower() for m in first.locator("mark").all_inner_texts()} == {"housing"}
+    # The chart of the trend is drawn and has its numbers in a table.
+    assert tab.page.locator("section.trend svg[role='img']").is_visible()
+    tab.page.locator("section.trend summary").click()
+    assert tab.page.locator("section.trend table tbody tr").count() >= 2
+    # Divisions come back, with their yea/nay bar.
+    division = tab.page.locator("section[aria-labelledby='r-divisions'] li").first
+    assert "right to housing" in division.inner_text()
+    assert division.locator(".votebar svg").is_visible()
+    # Narrow to one party from the facets: the speeches tab, filtered.
+    party = tab.page.locator("aside.facets ul").first.locator("a").first
+    name = party.inner_text()
+    party.click()
+    tab.page.wait_for_url(re.compile(r".*party=.*type=speech.*"))
+    assert (
+        tab.page.get_by_label("Party of the speaker").evaluate(
+            "el => el.options[el.selectedIndex].text"
+        )
+        == name
+    )
+    assert tab.errors == []
