@@ -631,3 +631,65 @@ async def debate_sessions(conn: ReadConnection) -> list[str]:
     """Sessions that have Hansard sittings, most recent first (web filter menu), read
     once per data version."""
     return await _debate_sessions.get(conn)
+
+
+class Topic(NamedTuple):
+    """A heading of a sitting: where its first speech is, and how many speeches it holds."""
+
+    heading: str
+    heading_lang: str  # the heading's language (English where no French edition is on file)
+    sequence: int
+    speeches: int
+
+
+class LatestSitting(NamedTuple):
+    session: str
+    number: int
+    date: dt.date
+    topics: list[Topic]  # the most discussed, in the order of the sitting
+
+
+class _LatestRow(NamedTuple):
+    id: int
+    session: str
+    number: int
+    date: dt.date
+
+
+async def latest_sitting_topics(
+    conn: ReadConnection, lang: str, limit: int = 8
+) -> LatestSitting | None:
+    """The newest sitting and what it was about: its `limit` headings with the most
+    speeches, in the order they came up (what the home page says the House discussed)."""
+    latest = await fetch_one(
+        conn,
+        _LatestRow,
+        "SELECT d.id, ps.code AS session, d.number, d.date FROM debates d"
+        " JOIN parliamentary_sessions ps ON ps.id = d.session_id"
+        " WHERE EXISTS (SELECT 1 FROM speeches s WHERE s.debate_id = d.id)"
+        " ORDER BY d.date DESC, d.id DESC LIMIT 1",
+    )
+    if latest is None:
+        return None
+    heading: LiteralString = (
+        "coalesce(s.heading_fr, s.heading_en)" if lang == "fr" else "s.heading_en"
+    )
+    heading_lang: LiteralString = (
+        "CASE WHEN s.heading_fr IS NOT NULL THEN 'fr' ELSE 'en' END" if lang == "fr" else "'en'"
+    )
+    topics = await fetch_all(
+        conn,
+        Topic,
+        sql.SQL(
+            """
+            SELECT heading, heading_lang, sequence, speeches FROM (
+                SELECT {h} AS heading, min({hl}) AS heading_lang, min(s.sequence) AS sequence,
+                       count(*) AS speeches
+                FROM speeches s WHERE s.debate_id = %s AND {h} IS NOT NULL
+                GROUP BY {h} ORDER BY count(*) DESC, min(s.sequence) LIMIT %s) t
+            ORDER BY sequence
+            """
+        ).format(h=sql.SQL(heading), hl=sql.SQL(heading_lang)),
+        (latest.id, limit),
+    )
+    return LatestSitting(latest.session, latest.number, latest.date, topics)

@@ -301,10 +301,20 @@ class _BallotGroup(NamedTuple):
     vote_ids: list[int]
 
 
-async def record_summary(conn: ReadConnection, member_id: int) -> RecordSummary:
-    """Attendance and dissent over the whole record: divisions held while the member sat,
-    ballots cast on them, and ballots against the majority of their own party — the counts
-    of the record's rows, without building them."""
+class YearTally(NamedTuple):
+    """One calendar year of a member's record: divisions held while they sat, ballots they
+    cast on them, and ballots against the majority of their own party."""
+
+    year: int
+    divisions: int
+    voted: int
+    dissents: int
+
+
+async def record_by_year(conn: ReadConnection, member_id: int) -> list[YearTally]:
+    """Attendance and dissent year by year over the whole record (oldest first) — the
+    counts of the record's rows, without building them. Years of a term without a division
+    (the House not sitting, or no division on file) are left out."""
     known = await reference(conn)
     member = await _member(conn, known, member_id)
     held = await divisions(conn)
@@ -324,21 +334,41 @@ async def record_summary(conn: ReadConnection, member_id: int) -> RecordSummary:
         (member_id,),
         binary=True,
     )
-    voted = dissents = 0
+    counts: dict[int, list[int]] = {}  # year -> [divisions, voted, dissents]
+    for vote_id in in_term:
+        counts.setdefault(held.by_id[vote_id].date.year, [0, 0, 0])[0] += 1
     for group in groups:
         cast = in_term.intersection(group.vote_ids)
-        voted += len(cast)
+        for vote_id in cast:
+            counts[held.by_id[vote_id].date.year][1] += 1
         if group.value not in ("yea", "nay"):
             continue
         against = held.nay_majority if group.value == "yea" else held.yea_majority
         if group.party_id is not None:
-            dissents += len(cast & against.get(group.party_id, frozenset()))
-            continue
-        for vote_id in cast:  # no party on the ballot: the party of the term covering it
-            covering = member.term_on(held.by_id[vote_id].date)
-            party = covering.party_id if covering is not None and covering.party_id else 0
-            dissents += vote_id in against.get(party, frozenset())
-    total = len(in_term)
+            dissented = cast & against.get(group.party_id, frozenset())
+        else:  # no party on the ballot: the party of the term covering it
+            dissented = set()
+            for vote_id in cast:
+                covering = member.term_on(held.by_id[vote_id].date)
+                party = covering.party_id if covering is not None and covering.party_id else 0
+                if vote_id in against.get(party, frozenset()):
+                    dissented.add(vote_id)
+        for vote_id in dissented:
+            counts[held.by_id[vote_id].date.year][2] += 1
+    return [YearTally(year, *counts[year]) for year in sorted(counts)]
+
+
+async def record_summary(conn: ReadConnection, member_id: int) -> RecordSummary:
+    """Attendance and dissent over the whole record: divisions held while the member sat,
+    ballots cast on them, and ballots against the majority of their own party."""
+    return summarise(await record_by_year(conn, member_id))
+
+
+def summarise(years: list[YearTally]) -> RecordSummary:
+    """The whole record's counts and rates from its years."""
+    total = sum(y.divisions for y in years)
+    voted = sum(y.voted for y in years)
+    dissents = sum(y.dissents for y in years)
     return {
         "divisions": total,
         "voted": voted,

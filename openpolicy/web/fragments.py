@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup, escape
 
 from openpolicy.queries.bills import BillItem
-from openpolicy.queries.debates import DebateItem, Sitting, SittingSpeech
+from openpolicy.queries.debates import DebateItem, LatestSitting, Sitting, SittingSpeech
 from openpolicy.queries.members import MemberItem
 from openpolicy.queries.record import RecordItem
 from openpolicy.queries.votes import BallotOf, PartyTally, VoteItem
@@ -98,24 +98,15 @@ def marked(lang: Lang, english: Any, french: Any) -> str:
     """Source text in the reader's language, else in English marked `lang="en"` with a
     visible note (French pages show the English subject where the source has no French)."""
     if lang == "fr" and not french and english:
-        return f'<span lang="en">{_text(english)}</span> {untranslated_note(lang)}'
+        return in_language(_text(english), "en", lang)
     return _text(i18n.pick(lang, english, french))
-
-
-@lru_cache(maxsize=len(i18n.LANGUAGES))
-def untranslated_note(lang: Lang) -> str:
-    """The visible note beside source text shown in the other language."""
-    return f'<span class="untranslated">{_text(translate(lang, "in English"))}</span>'
 
 
 def vote_title(vote: Any, w: _Words) -> str:
     """A division's short label in the reader's language (English marked on French pages
     when the source has no French), else "Division No. N"."""
     if w.lang == "fr" and not vote.subject_fr and vote.subject_en:
-        return (
-            f'<span lang="en">{_text(short_subject(vote.subject_en))}</span> '
-            f"{untranslated_note(w.lang)}"
-        )
+        return in_language(_text(short_subject(vote.subject_en)), "en", w.lang)
     subject = i18n.pick(w.lang, vote.subject_en, vote.subject_fr)
     if subject:
         return _text(short_subject(subject))
@@ -274,7 +265,8 @@ def member_rows(members: Iterable[MemberItem], lang: Lang) -> Markup:
     return Markup(
         "\n  ".join(
             f"<tr>\n"
-            f'    <td><a href="{w.path("/members/")}{m.id}">{_text(m.name)}</a></td>\n'
+            f'    <td><span class="avatar" aria-hidden="true">{initials(m.name)}</span>'
+            f'<a href="{w.path("/members/")}{m.id}">{_text(m.name)}</a></td>\n'
             f"    <td>{party_tag(m.party, lang)}</td>\n"
             f"    <td>{_text(m.constituency)}</td>\n"
             f'    <td class="hide-narrow">{_text(label(PROVINCES, m.province, lang))}</td>\n'
@@ -317,6 +309,24 @@ def latest_votes(votes: Iterable[VoteItem], lang: Lang) -> Markup:
             for v in votes
         )
     )
+
+
+def sitting_topics(sitting: LatestSitting, lang: Lang) -> Markup:
+    """The home page's topics of the latest sitting, each linked to its first speech."""
+    w = words(lang)
+    out = []
+    for t in sitting.topics:
+        path = w.path(sitting_path(sitting.session, sitting.number, t.sequence))
+        count = _text(
+            w.catalogue.ngettext("%(num)s speech", "%(num)s speeches", t.speeches)
+            % {"num": i18n.format_number(t.speeches, lang)}
+        )
+        out.append(
+            f'<li><a href="{_text(path)}">'
+            f"{in_language(_text(t.heading), t.heading_lang, lang)}</a>"
+            f' <span class="meta">{count}</span></li>'
+        )
+    return Markup("\n      ".join(out))
 
 
 def bill_items(bills: Iterable[BillItem], lang: Lang) -> Markup:
@@ -458,25 +468,6 @@ class _Bill:
         self.title_fr = hit.get("title_fr")
 
 
-def vote_bar(yeas: int, nays: int, lang: Lang, paired: int = 0) -> str:
-    """A division's yeas against its nays as one small bar (SVG, so no inline style), its
-    numbers also in words."""
-    w = words(lang)
-    total = yeas + nays or 1
-    yea_w = round(100 * yeas / total, 2)
-    said = w.say(
-        "%(yeas)s yeas, %(nays)s nays",
-        yeas=i18n.format_number(yeas, lang),
-        nays=i18n.format_number(nays, lang),
-    )
-    return (
-        f'<span class="votebar"><svg viewBox="0 0 100 6" preserveAspectRatio="none" '
-        f'aria-hidden="true" focusable="false"><rect width="{yea_w}" height="6" class="yea"/>'
-        f'<rect x="{yea_w}" width="{round(100 - yea_w, 2)}" height="6" class="nay"/></svg>'
-        f'<span class="votebar-text">{said}</span></span>'
-    )
-
-
 def division_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
     """Divisions found: subject (marked when only in English), result, yea/nay bar, date."""
     w = words(lang)
@@ -497,7 +488,7 @@ def division_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
             f'        <a href="{w.path("/votes/")}{_text(h["session"])}/{h["number"]}">'
             f"{title}</a>\n"
             f'        <div class="meta">{w.badge(h["result"])} {w.date(h["date"])} · {meta}'
-            f"</div>\n        {vote_bar(h['yeas'], h['nays'], lang)}\n"
+            f"</div>\n        {yea_nay_bar(h['yeas'], h['nays'], lang, paired=h.get('paired') or 0)}\n"
             f"      </li>"
         )
     return Markup("\n      ".join(out))

@@ -6,13 +6,16 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from openpolicy.queries import bills, members, record
 from openpolicy.queries.paging import PageRequest
-from openpolicy.web import fragments
+from openpolicy.web import fragments, i18n
 from openpolicy.web.deps import reading
+from openpolicy.web.i18n import Lang
 from openpolicy.web.labels import PARTIES, PROVINCES, label
 from openpolicy.web.rendering import page_lang, render_html
+from openpolicy.web.series_charts import ChartText, yearly_rates
 from openpolicy.web.views import (
     choice_param,
     next_page_url,
@@ -39,6 +42,7 @@ async def member_list(request: Request) -> HTMLResponse:
         name=text_param(request, "name"),
     )
     wanted = page_request(request, PAGE_SIZE)
+    wanted.descending = False  # A to Z, as a reader looks a name up
     async with reading(request) as conn:
         page = await members.list_members(conn, filters, wanted)
         parties = await members.member_parties(conn)
@@ -66,7 +70,7 @@ async def member_page(request: Request, member_id: int) -> HTMLResponse:
     async with reading(request) as conn:
         member = await members.member_detail(conn, member_id)
         recent = await record.record_page(conn, member_id, PageRequest(limit=RECENT_BALLOTS))
-        summary = await record.record_summary(conn, member_id)
+        years = await record.record_by_year(conn, member_id)
         spoken = await members.member_speeches(
             conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang=lang, known_member=True
         )
@@ -77,6 +81,7 @@ async def member_page(request: Request, member_id: int) -> HTMLResponse:
                 conn, member_id, PageRequest(limit=RECENT_SPEECHES), lang="en", known_member=True
             )
         sponsored = await bills.sponsored_bills(conn, member_id, PageRequest(limit=RECENT_BILLS))
+    summary = record.summarise(years)
     speeches: list[dict[str, Any]] = []
     for index, speech in enumerate(spoken.items):
         shown, shown_lang = speech, lang
@@ -94,6 +99,8 @@ async def member_page(request: Request, member_id: int) -> HTMLResponse:
         "member.html",
         member=member,
         summary=summary,
+        record_years=_record_years(member["name"], years, lang),
+        member_initials=Markup(fragments.initials(member["name"])),
         record=recent.items,
         record_rows=fragments.record_rows(recent.items, lang),
         speeches=speeches,
@@ -101,3 +108,49 @@ async def member_page(request: Request, member_id: int) -> HTMLResponse:
         sponsored_rows=fragments.bill_items(sponsored.items, lang),
         og_type="profile",
     )
+
+
+def _record_years(name: str, years: list[record.YearTally], lang: Lang) -> dict[str, Any] | None:
+    """Participation and dissent year by year: the chart, and its numbers as table rows."""
+    if not years:
+        return None
+    catalogue = i18n.translations(lang)
+
+    def rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    def percent(value: float | None) -> str:
+        return "—" if value is None else i18n.format_pct(value, lang)
+
+    points = [(y.year, rate(y.voted, y.divisions), rate(y.dissents, y.voted)) for y in years]
+    participation, dissent = (
+        catalogue.gettext("Participation"),
+        catalogue.gettext("Votes against their party"),
+    )
+    described = "; ".join(
+        catalogue.gettext("%(year)s: voted in %(voted)s, against their party %(dissent)s")
+        % {"year": year, "voted": percent(voted), "dissent": percent(against)}
+        for year, voted, against in points
+    )
+    title = catalogue.gettext("%(name)s: participation and votes against their party, by year") % {
+        "name": name
+    }
+    chart = yearly_rates(
+        points,
+        ChartText("record-years", title, described + "."),
+        participation,
+        dissent,
+        lambda value: i18n.format_pct(value, lang),
+    )
+    rows = [
+        {
+            "year": y.year,
+            "divisions": i18n.format_number(y.divisions, lang),
+            "voted": i18n.format_number(y.voted, lang),
+            "participation": percent(rate(y.voted, y.divisions)),
+            "dissents": i18n.format_number(y.dissents, lang),
+            "dissent_rate": percent(rate(y.dissents, y.voted)),
+        }
+        for y in years
+    ]
+    return {"chart": Markup(chart), "title": title, "rows": rows}

@@ -272,6 +272,14 @@ def test_voting_record_equals_its_plain_sql_definition(
                     sum(1 for r in whole if r[7] is not None),
                     sum(1 for r in whole if r[10] is True),
                 ), member_id
+                by_year: dict[int, list[int]] = {}
+                for r in whole:
+                    tally = by_year.setdefault(r[2].year, [0, 0, 0])
+                    tally[0] += 1
+                    tally[1] += r[7] is not None
+                    tally[2] += r[10] is True
+                years = await record.record_by_year(conn, member_id)
+                assert {y.year: [y.divisions, y.voted, y.dissents] for y in years} == by_year
         return compared, dissents, absences
 
     compared, dissents, absences = asyncio.run(compare())

@@ -43,6 +43,10 @@ PAGES = {
     "search": "/search?q=housing",
     "search-speeches": "/search?q=%22housing%22&type=speech",
     "search-divisions": "/search?q=housing&type=division",
+    "members": "/members",
+    "member": "/members/{member}",
+    "home": "/",
+    "divisions-42-1": "/votes?session=42-1",
 }
 
 
@@ -102,8 +106,11 @@ def violations(tab: Tab) -> list[str]:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_pages_pass_axe_without_any_violation(tab: Tab, lang: str) -> None:
     problems: dict[str, list[str]] = {}
+    tab.visit("/votes/43-2/69")
+    member = tab.page.get_by_role("link", name="Ziad Aboultaif", exact=True).first
+    member_id = (member.get_attribute("href") or "").rsplit("/", 1)[1]
     for neutral in PAGES.values():
-        path = localized(neutral, lang)
+        path = localized(neutral.format(member=member_id), lang)
         response = tab.visit(path)
         assert response is not None and response.status == 200, path
         assert tab.page.locator("html").get_attribute("lang") == lang
@@ -133,7 +140,7 @@ def test_search_ranks_the_word_as_typed_and_narrows_by_party(tab: Tab) -> None:
     # Divisions come back, with their yea/nay bar.
     division = tab.page.locator("section[aria-labelledby='r-divisions'] li").first
     assert "right to housing" in division.inner_text()
-    assert division.locator(".votebar svg").is_visible()
+    assert division.locator("svg.yn-bar").is_visible()
     # Narrow to one party from the facets: the speeches tab, filtered.
     party = tab.page.locator("aside.facets ul").first.locator("a").first
     name = party.inner_text()
@@ -145,4 +152,21 @@ def test_search_ranks_the_word_as_typed_and_narrows_by_party(tab: Tab) -> None:
         )
         == name
     )
+    assert tab.errors == []
+
+
+def test_member_record_table_opens_and_french_marks_english(tab: Tab) -> None:
+    tab.visit("/members")
+    tab.page.get_by_role("link", name="Ziad Aboultaif", exact=True).click()
+    tab.page.wait_for_url("**/members/*")
+    assert tab.page.locator("figure.series svg[role='img']").is_visible()
+    table = tab.page.locator("details.series-table table")
+    assert not table.is_visible()
+    tab.page.locator("details.series-table summary").click()
+    assert table.is_visible()
+    assert table.locator("tbody tr").first.inner_text().split()[:3] == ["2021", "1", "1"]
+    tab.visit("/fr/votes?session=42-1")
+    marked = tab.page.locator("tbody a span[lang='en']").first
+    assert marked.is_visible()
+    assert tab.page.locator("tbody .untranslated").first.inner_text() == "(en anglais seulement)"
     assert tab.errors == []

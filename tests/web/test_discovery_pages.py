@@ -4,9 +4,10 @@ against the bundled real sample (expected values read off tests/fixtures/, see c
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
-from lxml import html
+from lxml import etree, html
 
 
 def doc(response: httpx.Response) -> html.HtmlElement:
@@ -31,7 +32,7 @@ def test_search_mixes_every_kind_with_counts(http: httpx.Client) -> None:
     assert "right to housing" in words(division)
     assert division.xpath(".//a/@href")[0] == "/votes/42-1/394"
     assert "42 yeas, 243 nays" in words(division)
-    assert division.xpath(".//span[@class='votebar']/svg[@aria-hidden='true']")
+    assert division.xpath(".//svg[@class='yn-bar']")
     # Bills C-264 and C-325 (bills-42-1-legacy-2018.xml) are titled "(right to housing)".
     bills = page.xpath("//section[h2[@id='r-bills']]//li//a/@href")
     assert {"/bills/42-1/C-264", "/bills/42-1/C-325"} <= set(bills)
@@ -98,3 +99,97 @@ def test_search_pages_follow_with_the_kind_kept(http: httpx.Client) -> None:
     first_ids = page.xpath("//li[contains(@class,'hit-speech')]/a[1]/@href")
     second_ids = second.xpath("//li[contains(@class,'hit-speech')]/a[1]/@href")
     assert second_ids and not set(first_ids) & set(second_ids)
+
+
+# --- members ---------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def member_link(http: httpx.Client) -> str:
+    """Ziad Aboultaif's page, found on division 43-2 No. 69 as a reader would."""
+    page = doc(http.get("/votes/43-2/69"))
+    return str(page.xpath("//a[normalize-space()='Ziad Aboultaif']/@href")[0])
+
+
+def test_members_are_listed_a_to_z_with_initials(http: httpx.Client) -> None:
+    # The sitting members are those of members-current-45.xml, by last name then first.
+    source = etree.parse(str(FIXTURES / "ourcommons" / "members-current-45.xml"))
+    people = sorted(
+        (
+            m.findtext("PersonOfficialLastName", "").lower(),
+            m.findtext("PersonOfficialFirstName", "").lower(),
+            f"{m.findtext('PersonOfficialFirstName')} {m.findtext('PersonOfficialLastName')}",
+        )
+        for m in source.iter("MemberOfParliament")
+    )
+    page = doc(http.get("/members"))
+    rows = page.xpath("//tbody/tr")
+    names = [words(r.xpath("./td[1]/a")[0]) for r in rows]
+    assert names[:5] == [name for _last, _first, name in people[:5]]
+    assert rows[0].xpath("./td[1]/span[@class='avatar'][@aria-hidden='true']/text()") == ["ZA"]
+    french = doc(http.get("/fr/members"))
+    assert [words(a) for a in french.xpath("//tbody/tr/td[1]/a")][:5] == names[:5]
+
+
+def test_member_participation_is_explained_and_drawn_year_by_year(http: httpx.Client) -> None:
+    path = member_link(http)
+    page = doc(http.get(path))
+    # No image URL in the members feed: a placeholder with the initials, hidden from readers.
+    assert page.xpath("//div[contains(@class,'photo-initials')][@aria-hidden='true']/text()") == [
+        "ZA"
+    ]
+    stats = words(page.xpath("//ul[@class='stat-row']")[0])
+    # vote-43-2-69.xml (2021-03-10): his only division on file, Yea with all 119 Conservatives.
+    assert "Participation 100.0% voted in 1 of 1 divisions" in stats
+    assert "Votes against their party 0.0% 0 ballots" in stats
+    assert "How we count" in words(page.xpath("//p[contains(@class,'method')]")[0])
+    svg = page.xpath("//figure[@class='series']/svg[@role='img']")[0]
+    assert svg.get("aria-labelledby") == "record-years-title record-years-desc"
+    assert "2021: voted in 100.0%, against their party 0.0%" in svg.xpath("./desc/text()")[0]
+    rows = page.xpath("//details[@class='series-table']//tbody/tr")
+    assert [words(r) for r in rows] == ["2021 1 1 100.0% 0 0.0%"]
+    french = doc(http.get("/fr" + path))
+    assert "a voté dans 1 des 1 votes" in words(french.xpath("//ul[@class='stat-row']")[0])
+    assert "Notre méthode" in words(french.xpath("//p[contains(@class,'method')]")[0])
+    assert french.xpath("//figure[@class='series']/svg/title[contains(., 'par année')]")
+
+
+# --- French pages mark English source text -------------------------------------------------
+
+
+def test_french_division_lists_mark_english_subjects(http: httpx.Client) -> None:
+    # The 42-1 legacy list (votes-42-1-legacy-2018.xml) gives subjects in English only.
+    page = doc(http.get("/fr/votes", params={"session": "42-1"}))
+    marked = page.xpath("//tbody/tr//a/span[@lang='en']")
+    assert marked
+    assert all(
+        words(span.getnext()) == "(en anglais seulement)"
+        and span.getnext().get("class") == "untranslated"
+        for span in marked
+    )
+    english = doc(http.get("/votes", params={"session": "42-1"}))
+    assert not english.xpath("//tbody/tr//span[@lang='en']")
+    assert not english.xpath("//*[@class='untranslated']")
+
+
+# --- home ------------------------------------------------------------------------------
+
+
+def test_home_tells_what_happened(http: httpx.Client) -> None:
+    page = doc(http.get("/"))
+    # HAN200-E-441.xml (2023-05-18): "Business of Supply" is among its topics.
+    sitting = page.xpath("//section[h2[@id='latest-sitting']]")[0]
+    topics = {words(a): a.get("href") for a in sitting.xpath(".//ul/li/a")}
+    assert "Business of Supply" in topics
+    assert topics["Business of Supply"].startswith("/debates/44-1/200")
+    # The divisions of that day (44-1 Nos. 332 and 333), each with its yea/nay bar.
+    divisions = page.xpath("//section[h2[@id='latest-votes']]//li")
+    assert [d.xpath("./a/@href")[0] for d in divisions][:2] == [
+        "/votes/44-1/333",
+        "/votes/44-1/332",
+    ]
+    assert all(d.xpath(".//svg[@class='yn-bar']") for d in divisions)
+    french = doc(http.get("/fr"))
+    assert french.xpath("//section[h2[@id='latest-sitting']]//ul/li/a")
+    assert "sources officielles" in words(french.xpath("//p[@class='freshness-line']")[0])

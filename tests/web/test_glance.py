@@ -44,7 +44,7 @@ def test_french_lists_mark_english_subjects(http: httpx.Client) -> None:
     marked = page.xpath("//tbody/tr/td[2]/a/span[@lang='en']")
     assert len(marked) == 14 and all("Bill C-69" in words(span) for span in marked)
     notes = page.xpath("//tbody/tr/td[2]/a/span[@class='untranslated']")
-    assert len(notes) == len(marked) and words(notes[0]) == "en anglais"
+    assert len(notes) == len(marked) and words(notes[0]) == "(en anglais seulement)"
     assert page.xpath("//tbody/tr//svg/@aria-label")[0].endswith("contre")
 
 

@@ -250,7 +250,9 @@ def test_member_page_shows_terms_record_and_activity(http: httpx.Client, member_
     page_text = text(response)
     assert "Ziad Aboultaif" in page_text and "Edmonton Manning" in page_text
     assert "Conservative" in page_text and "Alberta" in page_text
-    record = doc(response).xpath("//section[h2[@id='record']]//tbody/tr")
+    record = doc(response).xpath(
+        "//section[h2[@id='record']]//table[caption='Recent divisions']/tbody/tr"
+    )
     first = " ".join(record[0].text_content().split())
     assert "Division No. 69" in first and "Yea" in first and "Agreed to" in first
     feed = doc(response).xpath(
@@ -303,10 +305,17 @@ def test_home_page_shows_latest_activity_and_freshness(http: httpx.Client) -> No
     # 44-1 No. 333, printed in the sitting of 2023-05-18: the newest division.
     assert "Division No. 333" in votes[0]
     assert page.xpath("//section[h2[@id='active-bills']]//a[contains(@href, '/bills/45-1/C-2')]")
-    sittings = page.xpath("//section[h2[@id='latest-sittings']]//time/@datetime")
-    assert sittings[0] == "2023-05-18"  # HAN200-E-441.xml, the newest sitting
-    freshness = page.xpath("//section[h2[@id='freshness']]//li")
-    assert len(freshness) >= 5
+    # HAN200-E-441.xml, the newest sitting: its topics, linked to their first speech.
+    sitting = page.xpath("//section[h2[@id='latest-sitting']]")[0]
+    assert "May 18, 2023" in " ".join(sitting.xpath("./h2//text()"))
+    assert sitting.xpath(".//a[@href='/debates/44-1/200']")
+    topics = sitting.xpath(".//ul[contains(@class, 'topics')]/li/a/@href")
+    assert topics and all(t.startswith("/debates/44-1/200") and "#s-" in t for t in topics)
+    # Freshness in one calm line, no badge.
+    line = page.xpath("//p[@class='freshness-line']")[0]
+    assert "from the official sources" in line.text_content() and not page.xpath(
+        "//main//*[@class='badge']"
+    )
 
 
 def test_status_page_reports_sources_and_checks(http: httpx.Client) -> None:
