@@ -279,3 +279,53 @@ def test_presiding_officers_are_named_by_role(client: httpx.Client) -> None:
     chair = [h for h in hits if h["speaker_role"] and not h["speaker_name"]]
     assert chair, "the Speaker calls the House to order in every sitting"
     assert {h["speaker_role"] for h in chair} >= {"The Speaker", "The Deputy Speaker"}
+
+
+def _sample_speeches(client: httpx.Client) -> dict[tuple[str, int, int], str]:
+    """Every English speech text of the sample, read through the sittings' API (the stored
+    text, not the search): (session, sitting number, sequence) -> text."""
+    texts: dict[tuple[str, int, int], str] = {}
+    sittings = ok(client.get("/api/v1/debates", params={"limit": 100}))["data"]
+    for sitting in sittings:
+        url: str | None = f"/api/v1/debates/{sitting['session']}/{sitting['number']}?limit=500"
+        while url:
+            body = ok(client.get(url))
+            for speech in body["data"]["speeches"]:
+                if speech["text"]:
+                    key = (sitting["session"], sitting["number"], speech["sequence"])
+                    texts[key] = speech["text"]
+            url = body["pagination"]["next"]
+    return texts
+
+
+def _all_hits(client: httpx.Client, **params: Any) -> list[tuple[str, int, int]]:
+    """Every hit of a speech search, page after page, in the order served."""
+    keys: list[tuple[str, int, int]] = []
+    cursor = None
+    while True:
+        body = search(client, limit=100, **params, **({"cursor": cursor} if cursor else {}))
+        keys += [(h["session"], h["debate_number"], h["sequence"]) for h in body["data"]]
+        cursor = body["pagination"]["next_cursor"]
+        if cursor is None:
+            return keys
+
+
+def test_housing_ranks_above_house_on_the_sample_text(client: httpx.Client) -> None:
+    """Checked against the sample's own text, not against what the search computed: the
+    speeches that print "housing" are exactly the quoted search's hits, and the ranked
+    search serves every one of them before any speech that has only "House"."""
+    texts = _sample_speeches(client)
+    printed = {key for key, text in texts.items() if re.search(r"\bhousing\b", text, re.I)}
+    house_only = {
+        key
+        for key, text in texts.items()
+        if key not in printed and re.search(r"\bhouse\b", text, re.I)
+    }
+    assert len(printed) >= 5 and len(house_only) > len(printed)  # the trap is real
+    assert set(_all_hits(client, q='"housing"')) == printed
+    ranked = _all_hits(client, q="housing")
+    assert set(ranked[: len(printed)]) == printed
+    assert set(ranked[len(printed) :]) <= house_only | {
+        key for key, text in texts.items() if re.search(r"\bhous", text, re.I)
+    }
+    assert set(ranked[len(printed) :]) & house_only  # stem-only matches still come, after
