@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from openpolicy.queries import bills, members, record
+from openpolicy.queries import bills, cohesion, members, record
 from openpolicy.queries.paging import PageRequest
 from openpolicy.web import fragments, i18n
 from openpolicy.web.deps import reading
@@ -154,3 +154,36 @@ def _record_years(name: str, years: list[record.YearTally], lang: Lang) -> dict[
         for y in years
     ]
     return {"chart": Markup(chart), "title": title, "rows": rows}
+
+
+async def party_cohesion_page(request: Request) -> HTMLResponse:
+    """Party cohesion per session: how often each party's members voted together."""
+    lang = page_lang(request)
+    async with reading(request) as conn:
+        found = await cohesion.party_cohesion(conn)
+    sessions: dict[str, list[dict[str, Any]]] = {}
+    for row in found:
+        sessions.setdefault(row.session, []).append(
+            {
+                "party": row.party,
+                "divisions": i18n.format_number(row.divisions, lang),
+                "split": i18n.format_number(row.split, lang),
+                "split_share": i18n.format_pct(row.split / row.divisions, lang),
+                "against": i18n.format_number(row.against, lang),
+                "against_share": i18n.format_pct(row.against / row.ballots, lang),
+                "unity": i18n.format_pct(row.unity, lang),
+                "unity_bar": Markup(_unity_bar(row.unity)),
+            }
+        )
+    return render_html(request, "cohesion.html", sessions=sessions)
+
+
+def _unity_bar(unity: float) -> str:
+    """The unity index as a small bar (SVG: no inline style), hidden from assistive
+    technology (the number beside it says the same)."""
+    width = round(100 * unity, 2)
+    return (
+        '<svg class="unity-bar" viewBox="0 0 100 6" preserveAspectRatio="none" '
+        f'aria-hidden="true" focusable="false"><rect width="100" height="6" class="track"/>'
+        f'<rect width="{width}" height="6" class="fill"/></svg>'
+    )

@@ -44,6 +44,7 @@ PAGES: tuple[tuple[str, Endpoint, str], ...] = (
     ("/votes/{session}/{number:int}", pages_votes.vote_page, "vote"),
     ("/members", pages_members.member_list, "members"),
     ("/members/{member_id:int}", pages_members.member_page, "member"),
+    ("/parties", pages_members.party_cohesion_page, "parties"),
     ("/debates", pages_debates.debate_list, "debates"),
     ("/debates/{session}/{number:int}", pages_debates.debate_page, "debate"),
     ("/debates/{session}/{number:int}/{sequence:int}", pages_debates.speech_page, "speech"),

@@ -47,6 +47,7 @@ PAGES = {
     "member": "/members/{member}",
     "home": "/",
     "divisions-42-1": "/votes?session=42-1",
+    "parties": "/parties",
 }
 
 

@@ -193,3 +193,27 @@ def test_home_tells_what_happened(http: httpx.Client) -> None:
     french = doc(http.get("/fr"))
     assert french.xpath("//section[h2[@id='latest-sitting']]//ul/li/a")
     assert "sources officielles" in words(french.xpath("//p[@class='freshness-line']")[0])
+
+
+def test_party_cohesion_per_session(http: httpx.Client) -> None:
+    # vote-43-2-69.xml, the sample's division with ballots: 150 Liberals, 119 Conservatives,
+    # 32 Bloc Québécois yea; 22 NDP and 3 Green Party nay; 4 Independents (left out).
+    page = doc(http.get("/parties"))
+    section = page.xpath("//section[h2[@id='session-43-2']]")[0]
+    rows = {words(r.xpath("./th")[0]): r for r in section.xpath(".//tbody/tr")}
+    assert list(rows) == ["Liberal", "Conservative", "Bloc Québécois", "NDP", "Green Party"]
+    assert [words(td) for td in rows["NDP"].xpath("./td")] == [
+        "100.0%",
+        "1",
+        "0 (0.0%)",
+        "0 (0.0%)",
+    ]
+    method = words(page.xpath("//p[contains(@class,'method')]")[0])
+    assert "How we count" in method and "(100% when all its members voted alike" in method
+    members = doc(http.get("/members"))
+    assert members.xpath("//main//a[@href='/parties']")
+    french = doc(http.get("/fr/parties"))
+    assert words(french.xpath("//h1")[0]) == "Cohésion des partis"
+    assert "(100 % quand" in words(french.xpath("//p[contains(@class,'method')]")[0])
+    french_rows = french.xpath("//section[h2[@id='session-43-2']]//tbody/tr/th")
+    assert "NPD" in [words(th) for th in french_rows]
