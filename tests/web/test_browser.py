@@ -153,7 +153,9 @@ def test_path_from_home_to_division_member_speech_and_sitting(tab: Tab) -> None:
     tab.page.get_by_role("link", name="Pierre Poilievre", exact=True).click()
     tab.page.wait_for_url(re.compile(r".*/members/\d+$"))
     assert tab.page.locator("h1").inner_text() == "Pierre Poilievre"
-    record = tab.page.locator("section[aria-labelledby='record'] tbody tr").first.inner_text()
+    record = tab.page.locator(
+        "section[aria-labelledby='record'] > .table-wrap tbody tr"
+    ).first.inner_text()
     assert "Division No. 69" in record and "Yea" in record
     tab.page.locator("section[aria-labelledby='speeches'] li a").first.click()
     tab.page.wait_for_url(re.compile(r".*/debates/44-1/\d+/\d+$"))
