@@ -98,7 +98,7 @@ def yearly_rates(
 ) -> Markup:
     """Two rates (0–1) per year as paired bars: the first solid, the second hatched, with a
     legend naming both (so the chart reads in greyscale)."""
-    height, left, bottom, top = 210, 44, 26, 34
+    height, left, bottom, top = 210, 60, 26, 34
     plot_w, plot_h = WIDTH - left - 4, height - top - bottom
     step = plot_w / max(len(years), 1)
     bar_w = min(step * 0.38, 28)
