@@ -483,12 +483,13 @@ def division_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
             else w.say("Division No. %(number)s", number=h["number"])
         )
         meta = w.say("No. %(number)s · %(session)s", number=h["number"], session=h["session"])
+        bar = yea_nay_bar(h["yeas"], h["nays"], lang, paired=h.get("paired") or 0)
         out.append(
             f'<li class="hit hit-division">\n'
             f'        <a href="{w.path("/votes/")}{_text(h["session"])}/{h["number"]}">'
             f"{title}</a>\n"
             f'        <div class="meta">{w.badge(h["result"])} {w.date(h["date"])} · {meta}'
-            f"</div>\n        {yea_nay_bar(h['yeas'], h['nays'], lang, paired=h.get('paired') or 0)}\n"
+            f"</div>\n        {bar}\n"
             f"      </li>"
         )
     return Markup("\n      ".join(out))
