@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from contextlib import suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,6 +25,7 @@ from openpolicy.cli_output import (
     echo_json,
     error,
     print_mapping,
+    reader_gone,
     wants_json,
 )
 
@@ -176,20 +178,31 @@ def show_logs(
         else:
             typer.echo(logs.render_human(entry, colour))
 
+    end = logs.mark(path)  # what is there now is read; what comes after it, followed
     found = logs.selected(
-        logs.read_entries(path) if path.exists() else iter(()), level=level.value, since=moment
+        logs.read_entries(path, upto=end) if end else iter(()), level=level.value, since=moment
     )
     for entry in deque(found, maxlen=last) if last else found:
         show(entry)
     if not follow:
         return
-    try:
+    start = end or logs.Mark.beginning()
+    try:  # until Ctrl-C, or until the reader of a pipe (`| head`, `| grep -m1`) is gone
         for entry in logs.selected(
-            logs.follow(path, stop=lambda: False), level=level.value, since=moment
+            logs.follow(path, stop=reader_gone, start=start), level=level.value, since=moment
         ):
             show(entry)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenPipeError):
+        _quiet_stdout()
         return
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null: its reader is gone, so the flush at exit must not fail."""
+    with suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 HostOption = Annotated[str | None, typer.Option("--host", help="Address to bind.")]

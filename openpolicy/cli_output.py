@@ -42,6 +42,23 @@ def wants_json(output: OutputFormat, as_json: bool = False) -> bool:
     return as_json or output is OutputFormat.json
 
 
+def reader_gone(stream: Any = None) -> bool:
+    """True when nobody reads our output any more: the pipe's reader exited
+    (`openpolicy logs --follow | head -n 5`) or the terminal hung up. A following command
+    checks it while idle, as `tail -f` does, so it ends by itself instead of waiting for a
+    next line to fail on."""
+    import select
+    import sys
+
+    try:
+        fd = (stream or sys.stdout).fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, 0)  # POLLERR and POLLHUP are always reported
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
 def stdout() -> Console:
     """The console for results."""
     return _consoles()[0]

@@ -309,21 +309,60 @@ def _normal_time(value: Any) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def read_entries(path: Path) -> Iterator[dict[str, Any]]:
-    """Every entry of the log file and its rotated copies, oldest first."""
+@dataclass(frozen=True)
+class Mark:
+    """A place in the log file: its inode, and the offset just after its last whole line.
+
+    `openpolicy logs --follow` takes one before reading what is there, reads up to it, and
+    follows from it: an entry written meanwhile is printed once, never lost between the two.
+    """
+
+    inode: int
+    offset: int
+
+    @classmethod
+    def beginning(cls) -> Mark:
+        """For a file that does not exist yet: every line it will hold is new."""
+        return cls(-1, 0)
+
+
+def mark(path: Path) -> Mark | None:
+    """Where the log file ends now (None while it does not exist)."""
+    try:
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            start = max(0, info.st_size - 65536)
+            handle.seek(start)
+            tail = handle.read(info.st_size - start)
+    except FileNotFoundError:
+        return None
+    newline = tail.rfind(b"\n")
+    return Mark(info.st_ino, start + newline + 1 if newline >= 0 else start)
+
+
+def read_entries(path: Path, *, upto: Mark | None = None) -> Iterator[dict[str, Any]]:
+    """Every entry of the log file and its rotated copies, oldest first (the current file
+    only up to `upto` when it is still the file marked)."""
     for file in log_files(path):
-        with file.open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                entry = parse_line(line)
-                if entry is not None:
-                    yield entry
+        with file.open("rb") as handle:
+            limit = -1
+            if upto is not None and os.fstat(handle.fileno()).st_ino == upto.inode:
+                limit = upto.offset
+            data = handle.read(limit)
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            entry = parse_line(line)
+            if entry is not None:
+                yield entry
 
 
-def follow(path: Path, *, stop: Callable[[], bool], poll: float = 0.25) -> Iterator[dict[str, Any]]:
-    """New entries as they are written, across rotations, until `stop()` says so."""
+def follow(
+    path: Path, *, stop: Callable[[], bool], start: Mark | None = None, poll: float = 0.25
+) -> Iterator[dict[str, Any]]:
+    """New entries as they are written, across rotations, until `stop()` says so: from
+    `start` when given (else from the end of the file now), a rotated-in file whole."""
     handle = None
     inode = None
-    from_start = False  # the first file is followed from its end, a rotated-in one whole
+    from_start = False
     pending = b""
     pause = threading.Event()
     try:
@@ -335,7 +374,9 @@ def follow(path: Path, *, stop: Callable[[], bool], poll: float = 0.25) -> Itera
                     continue
                 handle = path.open("rb")
                 inode = os.fstat(handle.fileno()).st_ino
-                if not from_start:
+                if start is not None and not from_start:
+                    handle.seek(start.offset if start.inode == inode else 0)
+                elif not from_start:
                     handle.seek(0, os.SEEK_END)
             chunk = handle.read()
             if chunk:
