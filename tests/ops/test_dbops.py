@@ -6,7 +6,8 @@ import json
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from typer.testing import Result
 
 from openpolicy.ops import dbops
@@ -61,3 +62,26 @@ def test_locks_shows_the_blocked_and_the_blocker(
         blocker.rollback()
         blocker.close()
     assert done.wait(10)
+
+
+def test_activity_shows_idle_connections_and_other_databases_when_asked(
+    ops_env: OpsEnv, cli: Callable[..., Result]
+) -> None:
+    """The security step `db activity --all --idle`: who is connected, to what, from where."""
+    elsewhere = create_engine(ops_env.engine.url.set(database="postgres"), poolclass=NullPool)
+    with ops_env.engine.connect() as here, elsewhere.connect() as there:
+        idle_here = here.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        here.commit()  # idle, in this database
+        idle_there = there.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        there.commit()  # idle, in another database
+        default = {row["pid"] for row in json.loads(cli("db", "activity", "--json").stdout)}
+        idle = json.loads(cli("db", "activity", "--idle", "--json").stdout)
+        everyone = json.loads(cli("db", "activity", "--all", "--idle", "--json").stdout)
+    assert idle_here not in default and idle_there not in default
+    assert idle_here in {row["pid"] for row in idle} and idle_there not in {r["pid"] for r in idle}
+    by_pid = {row["pid"]: row for row in everyone}
+    assert (
+        by_pid[idle_here]["state"] == "idle" and by_pid[idle_here]["database"] == ops_env.database
+    )
+    assert by_pid[idle_there]["database"] == "postgres"
+    elsewhere.dispose()

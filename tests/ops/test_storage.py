@@ -41,6 +41,11 @@ def test_upload_is_incremental_and_prunes_the_bucket(
     )
     keys = {o.key for o in storage.list_remote(settings)}
     assert f"production/{first.path.name}" in keys and f"production/{old}" not in keys
+    listed = cli("backup", "list", "--remote", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert {o["key"] for o in json.loads(listed.stdout)} == keys
+    shown = cli("backup", "list", "--remote")
+    assert f"production/{first.path.name}" in shown.stdout  # the key whole, never cut
     # Download into an empty directory gives a dump that verifies.
     newest = storage.latest_remote_dump(settings)
     assert newest is not None and newest.name == first.path.name
