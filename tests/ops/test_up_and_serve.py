@@ -66,7 +66,9 @@ def test_serve_prints_readable_lines_and_keeps_json_in_the_log_file(
     assert "GET /api/v1/bills 200" in shown.stdout
 
 
-def test_up_stops_the_database_it_started_after_pitr_enable(tmp_path: Path) -> None:
+def test_up_stops_the_database_it_started_after_pitr_enable_and_restore(tmp_path: Path) -> None:
+    """Both restart the embedded server under `up` (`pitr restore` even swaps its data
+    directory): Ctrl-C on `up` still stops it, and `up`'s terminal holds no JSON."""
     data_dir = tmp_path / "pgdata"
     env = {
         k: v
@@ -91,7 +93,21 @@ def test_up_stops_the_database_it_started_after_pitr_enable(tmp_path: Path) -> N
         restarted = embedded.status(data_dir)
         assert restarted.running and restarted.pid != first
         assert up.pid in restarted.attached_pids
+        for step in (("backup", "base"), ("backup", "restore-point", "before-the-test")):
+            done = run_openpolicy(*step, env=env)
+            assert done.returncode == 0, (step, done.stderr)
+        recovered = run_openpolicy(
+            "backup", "pitr", "restore", "--to", "before-the-test", "--yes", env=env
+        )
+        assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+        swapped = embedded.status(data_dir)
+        assert swapped.running and swapped.pid != restarted.pid
+        assert up.pid in swapped.attached_pids
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/health"), 120, "up after the swap")
         up.send_signal(signal.SIGINT)  # Ctrl-C
         up.wait(timeout=60)
     wait_until(lambda: not embedded.status(data_dir).running, 60, "the server to stop")
     assert not (data_dir / "postmaster.pid").exists()
+    terminal = (tmp_path / "up.txt").read_text().splitlines()
+    assert any("serving on http://127.0.0.1" in line for line in terminal), terminal
+    assert not [line for line in terminal if line.lstrip().startswith("{")], terminal
