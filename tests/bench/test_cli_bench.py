@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import REPO_ROOT, Timing, every_command_help, measure, report, world
+from bench.cli import FLOOR, REPO_ROOT, Timing, every_command_help, measure, report, world
 
 
 def test_each_command_is_timed_in_each_tree(tmp_path: Path) -> None:
@@ -41,3 +41,19 @@ def test_report_judges_the_goal_on_the_last_tree(capsys: pytest.CaptureFixture[s
     assert "openpolicy version" in printed and "8.4x" in printed
     slow: dict[tuple[str, ...], dict[str, Timing]] = {("version",): {"this": Timing([0.9])}}
     assert report(slow, ["this"]) is False
+
+
+def test_the_floor_is_timed_beside_and_never_judged(capsys: pytest.CaptureFixture[str]) -> None:
+    results: dict[tuple[str, ...], dict[str, Timing]] = {
+        FLOOR: {"this": Timing([0.9])},
+        ("version",): {"this": Timing([0.3])},
+    }
+    assert report(results, ["this"]) is True  # the floor over 0.5 s fails nothing
+    printed = capsys.readouterr().out
+    assert "floor: python -c 'import typer, typer._adapters'" in printed
+    assert "slowest 0.300 s: met" in printed
+
+
+def test_the_floor_runs_the_interpreter_alone(tmp_path: Path) -> None:
+    results = measure({"this": REPO_ROOT}, [FLOOR], 1, world(tmp_path), tmp_path)
+    assert len(results[FLOOR]["this"].runs) == 1
