@@ -1,6 +1,6 @@
 """Screenshots of every page type, at a desktop and a phone width, in both languages.
 
-    python -m bench.screens [--out /work/coord/screens] [--base-url http://127.0.0.1:8000]
+    python -m bench.screens [--out /tmp/openpolicy-screens] [--base-url http://127.0.0.1:8000]
                             [--only vote,bill] [--full-page]
 
 Without `--base-url` it serves the bundled sample itself: an embedded PostgreSQL under
@@ -16,13 +16,14 @@ import argparse
 import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-DEFAULT_OUT = Path("/work/coord/screens")
+DEFAULT_OUT = Path(tempfile.gettempdir()) / "openpolicy-screens"
 DEFAULT_DATA_DIR = Path("/tmp/openpolicy-screens/pgdata")
 WIDTHS = {"1280": (1280, 900), "375": (375, 740)}
 CHROMIUM_ARGS = [

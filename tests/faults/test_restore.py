@@ -32,6 +32,15 @@ def _children(pid: int, name: str) -> list[int]:
     return found
 
 
+def _restoring_into_a_database(pid: int) -> bool:
+    """The pg_restore that writes (`-d …`), not the `--list` that verifies the dump first."""
+    try:
+        arguments = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"--list" not in arguments and b"-l" not in arguments
+
+
 def _restoring(stack: Stack, dump: str, *extra: str) -> tuple[subprocess.Popen[str], int]:
     """A restore stopped in the middle of pg_restore (its pg_restore SIGSTOPped)."""
     process = subprocess.Popen(
@@ -44,7 +53,9 @@ def _restoring(stack: Stack, dump: str, *extra: str) -> tuple[subprocess.Popen[s
     found: list[int] = []
 
     def pg_restore_running() -> bool:
-        found[:] = _children(process.pid, "pg_restore")
+        found[:] = [
+            pid for pid in _children(process.pid, "pg_restore") if _restoring_into_a_database(pid)
+        ]
         return bool(found)
 
     wait_until(pg_restore_running, 120, "pg_restore to start")

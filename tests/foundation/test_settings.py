@@ -122,4 +122,4 @@ def test_replica_urls_are_a_list_of_secrets(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "pw1" not in result.output and "pw2" not in result.output
-    assert "replica-1:5432/openpolicy" in result.output
+    assert "postgresql://***@replica-1:5432/***" in result.output  # masked whole, host kept

@@ -27,12 +27,11 @@ def test_search_mixes_every_kind_with_counts(http: httpx.Client) -> None:
     tabs = {words(a) for a in page.xpath("//nav[@class='tabs']//a")}
     assert any(t.startswith("Speeches ") for t in tabs)
     assert any(t.startswith("Divisions ") for t in tabs)
-    # votes-42-1-legacy-2018.xml No. 394: "...(right to housing)", 42 yeas, 243 nays.
+    # votes-42-1-legacy-2018.xml No. 394: "...(right to housing)", 42 yeas, 243 nays, 2 paired.
     division = page.xpath("//section[h2[@id='r-divisions']]//li")[0]
     assert "right to housing" in words(division)
     assert division.xpath(".//a/@href")[0] == "/votes/42-1/394"
-    assert "42 yeas, 243 nays" in words(division)
-    assert division.xpath(".//svg[@class='yn-bar']")
+    assert division.xpath(".//svg[@class='yn-bar']/@aria-label") == ["42 yeas, 243 nays, 2 paired"]
     # Bills C-264 and C-325 (bills-42-1-legacy-2018.xml) are titled "(right to housing)".
     bills = page.xpath("//section[h2[@id='r-bills']]//li//a/@href")
     assert {"/bills/42-1/C-264", "/bills/42-1/C-325"} <= set(bills)
@@ -88,7 +87,7 @@ def test_french_search_marks_english_subjects(http: httpx.Client) -> None:
     item = page.xpath("//li[contains(@class,'hit-division')]")[0]
     assert item.xpath(".//span[@lang='en']")
     assert "(en anglais seulement)" in words(item)
-    assert "42 pour, 243 contre" in words(item)
+    assert item.xpath(".//svg[@class='yn-bar']/@aria-label") == ["42 pour, 243 contre, 2 pairé(s)"]
 
 
 def test_search_pages_follow_with_the_kind_kept(http: httpx.Client) -> None:
