@@ -7,34 +7,19 @@ through them work.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.services import LiveServer
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = next(
-    (path for path in ("/usr/bin/chromium", "/usr/lib/chromium/chromium") if Path(path).exists()),
-    shutil.which("chromium"),
-)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
 
 # The page types of issue 17 part A (language-neutral paths; {member} is found on the page
@@ -49,25 +34,6 @@ PAGES = {
     "divisions-42-1": "/votes?session=42-1",
     "parties": "/parties",
 }
-
-
-class Tab:
-    """One browser tab that remembers every console error and page error it saw."""
-
-    def __init__(self, page: Any, base_url: str) -> None:
-        self.page = page
-        self.base_url = base_url
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-
-    def _console(self, message: Any) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def visit(self, path: str) -> Any:
-        self.errors.clear()
-        return self.page.goto(self.base_url + path, wait_until="load")
 
 
 @pytest.fixture(scope="module")
