@@ -42,6 +42,7 @@ from psycopg import sql
 from openpolicy.db import ReadConnection
 from openpolicy.errors import BadRequestError
 from openpolicy.queries._sql import (
+    database_of,
     fetch_all,
     fetch_one,
     fetch_value,
@@ -49,6 +50,7 @@ from openpolicy.queries._sql import (
     session_filter_id,
 )
 from openpolicy.queries.freshness import version_of
+from openpolicy.queries.reference import MAX_DATABASES
 
 CONFIGS: dict[str, LiteralString] = {"en": "english", "fr": "french"}
 RELEVANCE_CANDIDATES = 150
@@ -112,16 +114,19 @@ class Corpus:
     frequencies: dict[str, tuple[dict[str, float], float]]  # column -> (lexeme share, floor)
 
 
-_corpus: Corpus | None = None
+# Per database (host, port, name): a data version labels one database's data, so a process
+# reading two (a primary and its replicas, a test session's clusters) never windows or ranks
+# one's search with the other's sittings and statistics. Bounded like reference.PerVersion.
+_corpora: dict[tuple[str, str, str], Corpus] = {}
 
 
 async def corpus(conn: ReadConnection) -> Corpus:
-    """Read once per data version (and at most every STATS_SECONDS for the statistics).
-    Requests that find it stale while another reads it read their own copy: a read costs
-    a few ms, once per ingest."""
-    global _corpus
+    """Read once per data version of each database (and at most every STATS_SECONDS for the
+    statistics). Requests that find it stale while another reads it read their own copy: a
+    read costs a few ms, once per ingest."""
     version = await version_of(conn)
-    cached = _corpus
+    database = database_of(conn)
+    cached = _corpora.get(database)
     if (
         cached is not None
         and cached.version == version
@@ -129,8 +134,11 @@ async def corpus(conn: ReadConnection) -> Corpus:
     ):
         return cached
     fresh = await _load_corpus(conn, version)
-    if _corpus is None or _corpus.version <= version:
-        _corpus = fresh
+    current = _corpora.get(database)
+    if current is None or current.version <= version:
+        if current is None and len(_corpora) >= MAX_DATABASES:
+            _corpora.pop(next(iter(_corpora)))
+        _corpora[database] = fresh
     return fresh
 
 
