@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -119,7 +120,9 @@ class EmbeddedCluster:
         return ["-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER]
 
     def ensure_database(self, name: str) -> None:
-        """Create database `name` if it does not exist yet."""
+        """Create database `name` if it does not exist yet, unless it is missing because a
+        restore of an earlier version was stopped halfway through its switch: then the copy
+        it renamed the database to is renamed back (never an empty database in its place)."""
         import psycopg
 
         with psycopg.connect(
@@ -133,6 +136,14 @@ class EmbeddedCluster:
                 "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
             ).fetchone()
             if exists is None:
+                from openpolicy.ops.restore import recover_interrupted_switch_on
+
+                recovered = recover_interrupted_switch_on(conn, name)
+                if recovered is not None:
+                    logging.getLogger("openpolicy.embedded").warning(
+                        "%s", recovered.describe(recovered=True)
+                    )
+                    return
                 conn.execute(f'CREATE DATABASE "{name}"')
 
     def detach(self) -> None:

@@ -281,6 +281,32 @@ def backup_restore(
         typer.echo(f"the previous database is kept as {report.aside!r} (drop it when satisfied)")
 
 
+@backup_app.command("recover-switch")
+def backup_recover_switch(
+    target_url: Annotated[
+        str | None,
+        typer.Option("--target-url", help="The database to recover instead of the live one."),
+    ] = None,
+    output: FormatOption = OutputFormat.text,
+    as_json: JsonFlag = False,
+) -> None:
+    """Put back a live database an earlier version's restore left renamed aside mid-switch.
+
+    When the live database is missing and `<db>_corrupt_<time>` exists, renames the newest
+    such copy back (a restore, `db status` and the embedded cluster find the same state)."""
+    from openpolicy.ops.restore import recover_interrupted_switch
+
+    live = live_target(current_settings(), target_url)
+    found = recover_interrupted_switch(live)
+    if wants_json(output, as_json):
+        echo_json({"recovered": found is not None, **(found.as_dict() if found else {})})
+        return
+    if found is None:
+        typer.echo(f"nothing to recover: {live.display()} is there")
+        return
+    typer.echo(found.describe(recovered=True))
+
+
 @backup_app.command("base")
 def backup_base(output: FormatOption = OutputFormat.text, as_json: JsonFlag = False) -> None:
     """pg_basebackup of the whole cluster (zstd) into <backup dir>/base, for PITR."""

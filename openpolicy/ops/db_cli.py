@@ -142,9 +142,24 @@ def db_status(output: FormatOption = OutputFormat.text, as_json: JsonFlag = Fals
         values["reachable"] = False
         values["error"] = exc.detail
         unreachable = exc
+        interrupted = _interrupted_restore(target)
+        if interrupted is not None:
+            values["interrupted_restore"] = interrupted
     _print_values(values, "Database", output, as_json)
     if unreachable is not None:
         raise typer.Exit(unreachable.exit_code)
+
+
+def _interrupted_restore(target: PgTarget) -> str | None:
+    """Why the database is missing, when an earlier version's restore left it renamed aside."""
+    from openpolicy.ops.pg import DatabaseUnreachableError
+    from openpolicy.ops.restore import interrupted_switch
+
+    try:
+        found = interrupted_switch(target)
+    except DatabaseUnreachableError:  # the server itself is down: the error says so
+        return None
+    return found.describe(recovered=False) if found is not None else None
 
 
 def _print_values(values: dict[str, Any], title: str, output: OutputFormat, as_json: bool) -> None:

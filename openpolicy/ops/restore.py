@@ -5,20 +5,28 @@ The live database is never touched until a complete, verified copy exists next t
 1. verify the dump (checksum + `pg_restore --list`);
 2. `CREATE DATABASE <live>_restore_<time>` and `pg_restore -j N` into it;
 3. run the integrity check on it (a failing copy is kept for inspection, not switched in);
-4. ask (unless `--yes`), then rename the live database aside (`<live>_corrupt_<time>`) and
-   the restored one to the live name. Applications reconnect to the same name.
+4. ask (unless `--yes`), then, in ONE transaction, rename the live database aside
+   (`<live>_corrupt_<time>`) and the restored one to the live name. Applications reconnect
+   to the same name. Killed at any moment, the switch has happened entirely or not at all.
 
 A restore that is interrupted (Ctrl-C, SIGTERM, SIGHUP, a failed step) drops its half-
 restored database before it exits. One that could not clean up (SIGKILL, a power cut)
 leaves a database marked "in progress" by its comment: the next restore reports and drops
 it before it starts. A copy that fails the integrity check, or that the operator declines
 to switch in, is kept on purpose and marked so.
+
+Earlier versions renamed in two statements: one killed between them left no live
+database, only its `<live>_corrupt_<time>` copy. `interrupted_switch` finds that state and
+`recover_interrupted_switch` renames the copy back; a restore does it before it starts, the
+embedded cluster before it would create an empty database, and `openpolicy db status`
+reports it (`openpolicy backup recover-switch` recovers).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import threading
@@ -49,6 +57,8 @@ from openpolicy.ops.pg import (
 # nobody uses yet (both are per-session settings any role may change).
 RESTORE_PGOPTIONS = "-c maintenance_work_mem=256MB -c synchronous_commit=off"
 MAX_IDENTIFIER = 63
+# How long a switch waits on another session's lock on the live or the restored database.
+SWITCH_LOCK_TIMEOUT = 15.0
 IN_PROGRESS = "openpolicy-restore in progress "
 KEPT = "openpolicy-restore kept for inspection "
 # Signals that end a restore cleanly (SIGINT already raises KeyboardInterrupt).
@@ -123,6 +133,9 @@ def restore_backup(
     announce: Callable[[str], None] = lambda message: None,
 ) -> RestoreReport:
     """Restore `dump` next to `live`, check it, and switch it in once confirmed."""
+    recovered = recover_interrupted_switch(live)
+    if recovered is not None:
+        announce(recovered.describe(recovered=True))
     for leftover in remove_leftovers(live):
         announce(f"dropped {leftover}: the half-restored database of an interrupted restore")
     moment = stamp(utc_now()).lower()
@@ -178,7 +191,11 @@ def restore_backup(
     started = time.perf_counter()
     announce(f"switching {scratch} in as {live.database}")
     _mark(live, scratch, None, dump)
-    switch_databases(live, scratch, aside if exists else None)
+    try:
+        switch_databases(live, scratch, aside if exists else None)
+    except BaseException:  # nothing was switched: the checked copy stays, described
+        _mark(live, scratch, KEPT, dump)
+        raise
     report.aside = aside if exists else None
     report.switched = True
     report.steps["switch"] = time.perf_counter() - started
@@ -268,30 +285,70 @@ def _signals_end_cleanly() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def switch_databases(live: PgTarget, replacement: str, aside: str | None) -> None:
-    """Rename `live` aside and `replacement` to the live name, with nobody connected to either.
+def switch_databases(
+    live: PgTarget,
+    replacement: str,
+    aside: str | None,
+    *,
+    timeout: float = 30.0,
+    lock_timeout: float = SWITCH_LOCK_TIMEOUT,
+) -> None:
+    """Rename `live` aside and `replacement` to the live name in ONE transaction.
 
-    Connections are refused to the live database first, so application pools cannot sneak
-    back in between terminating them and renaming it.
+    Either both renames commit or neither does: a kill, a power cut or a dropped connection
+    at any point leaves the live database under its name (PostgreSQL allows `ALTER DATABASE
+    … RENAME` in a transaction block; only CREATE/DROP DATABASE cannot be in one). Nothing is
+    set on either database beforehand, so there is nothing to undo after a crash.
+
+    A rename holds its database's lock until the transaction ends, and a new connection
+    waits for that lock before it may use the database: from the first rename on, the
+    application cannot connect to the live database, and once the switch commits the
+    waiting connections are told it was renamed and reconnect to the new one. Each rename
+    first ends the sessions of its database in the same round trip; a session that got in
+    between (or is still exiting after 5 s) fails the rename with ObjectInUse, and the whole
+    transaction is tried again until `timeout`. `lock_timeout` bounds how long the switch
+    (and with it every new connection to the live database) waits on another session's
+    lock on either database: past it nothing is switched.
     """
     name = live.database
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
     with connect(admin_target(live)) as conn:
-        if aside is not None:
-            conn.execute(
-                sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(
-                    sql.Identifier(name)
-                )
-            )
+        while True:
             try:
-                _rename_when_free(conn, name, aside)
-            finally:
-                target_name = aside if _exists(conn, aside) else name
-                conn.execute(
-                    sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(
-                        sql.Identifier(target_name)
+                with conn.transaction():
+                    conn.execute(
+                        sql.SQL("SET LOCAL lock_timeout = {}").format(
+                            sql.Literal(f"{max(1, int(lock_timeout * 1000))}ms")
+                        )
                     )
-                )
-        _rename_when_free(conn, replacement, name)
+                    if aside is not None:
+                        _end_sessions_and_rename(conn, name, aside)
+                    _end_sessions_and_rename(conn, replacement, name)
+                return
+            except psycopg.errors.ObjectInUse as exc:  # a session got in, or is still exiting
+                if time.monotonic() > deadline:
+                    raise RestoreError(
+                        f"cannot switch {replacement} in as {name}: {exc}; nothing was switched"
+                    ) from exc
+                pause.wait(0.1)
+            except psycopg.errors.LockNotAvailable as exc:
+                raise RestoreError(
+                    f"cannot switch {replacement} in as {name}: another session holds a lock on"
+                    f" one of them (waited {lock_timeout:g} s); nothing was switched"
+                ) from exc
+
+
+def _end_sessions_and_rename(conn: Any, old: str, new: str) -> None:
+    """End every other session of `old` and rename it, in one round trip (one simple query:
+    the smallest window for a session to get in between)."""
+    conn.execute(
+        sql.SQL(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = {old_name} AND pid <> pg_backend_pid();"
+            " ALTER DATABASE {old} RENAME TO {new}"
+        ).format(old_name=sql.Literal(old), old=sql.Identifier(old), new=sql.Identifier(new))
+    )
 
 
 def _exists(conn: Any, name: str) -> bool:
@@ -300,23 +357,104 @@ def _exists(conn: Any, name: str) -> bool:
     )
 
 
-def _rename_when_free(conn: Any, old: str, new: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+# --- what a two-step switch of an older version could leave behind ----------------------
+
+
+@dataclass(frozen=True)
+class InterruptedSwitch:
+    """No live database, and the copy a restore's switch renamed it to before it stopped."""
+
+    live: str
+    aside: str
+    restored: str | None  # that restore's checked copy, when it is still there
+
+    def describe(self, *, recovered: bool) -> str:
+        copy = (
+            f"; the restored copy {self.restored!r} is kept (restore again to switch a checked"
+            " copy in)"
+            if self.restored
+            else ""
+        )
+        if recovered:
+            return (
+                f"database {self.live!r} was missing: a restore had renamed it to {self.aside!r}"
+                f" and was stopped before it switched the restored copy in. {self.aside!r} is"
+                f" back as {self.live!r}{copy}"
+            )
+        return (
+            f"database {self.live!r} is missing: a restore renamed it to {self.aside!r} and was"
+            " stopped before it switched the restored copy in; `openpolicy backup"
+            f" recover-switch` renames {self.aside!r} back{copy}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"live": self.live, "aside": self.aside, "restored_copy": self.restored}
+
+
+def _aside_prefix(live: str) -> tuple[str, int]:
+    """What `_name(live, "corrupt_<stamp>")` keeps before the stamp, and the stamp's length."""
+    length = len(stamp(utc_now()))
+    named = _name(live, "corrupt_" + "0" * length)
+    return named[:-length], length
+
+
+def _interrupted_switch(conn: Any, live: str) -> InterruptedSwitch | None:
+    if _exists(conn, live):
+        return None
+    prefix, length = _aside_prefix(live)
+    shape = re.compile(r"\d{8}t\d{6}z")
+    names = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)
+        ).fetchall()
+    ]
+    moments = sorted(
+        name[len(prefix) :]
+        for name in names
+        if len(name) == len(prefix) + length and shape.fullmatch(name[len(prefix) :])
+    )
+    if not moments:
+        return None
+    newest = moments[-1]  # the stamps sort by time: the newest copy was the live one
+    restored = _name(live, f"restore_{newest}")
+    return InterruptedSwitch(live, prefix + newest, restored if _exists(conn, restored) else None)
+
+
+def interrupted_switch(live: PgTarget) -> InterruptedSwitch | None:
+    """The state a switch killed between its two renames (older versions) left, if it did."""
+    with connect(admin_target(live)) as conn:
+        return _interrupted_switch(conn, live.database)
+
+
+def recover_interrupted_switch(live: PgTarget) -> InterruptedSwitch | None:
+    """Rename the live database's aside copy back when the live one is missing (see
+    `interrupted_switch`); returns what was recovered, or None when nothing needed it."""
+    with connect(admin_target(live)) as conn:
+        return recover_interrupted_switch_on(conn, live.database)
+
+
+def recover_interrupted_switch_on(conn: Any, live: str) -> InterruptedSwitch | None:
+    """`recover_interrupted_switch` on an autocommit connection to the server's maintenance
+    database (the embedded cluster has one before any PgTarget exists)."""
+    found = _interrupted_switch(conn, live)
+    if found is None:
+        return None
+    deadline = time.monotonic() + 30.0
     pause = threading.Event()
     while True:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            (old,),
-        )
         try:
-            conn.execute(
-                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                    sql.Identifier(old), sql.Identifier(new)
+            with conn.transaction():
+                _end_sessions_and_rename(conn, found.aside, live)
+                # The two-step switch refused connections to the database it renamed aside,
+                # and a kill kept it that way.
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(
+                        sql.Identifier(live)
+                    )
                 )
-            )
-            return
-        except psycopg.errors.ObjectInUse as exc:  # a terminated backend is still exiting
+            return found
+        except psycopg.errors.ObjectInUse as exc:
             if time.monotonic() > deadline:
-                raise RestoreError(f"cannot rename database {old} to {new}: {exc}") from exc
+                raise RestoreError(f"cannot rename {found.aside} back to {live}: {exc}") from exc
             pause.wait(0.1)

@@ -67,6 +67,10 @@ CASES: dict[str, list[Case]] = {
     ],
     "backup pitr status": [case("backup", "pitr", "status", code=UNREACHABLE)],
     "backup prune": [case("backup", "prune", "--keep-days", "0", code=BAD_INPUT, world="local")],
+    "backup recover-switch": [
+        case("backup", "recover-switch", code=UNREACHABLE),
+        case("backup", "recover-switch", "--format", "json", code=OK, world="live"),
+    ],
     "backup restore": [
         case("backup", "restore", "nope.dump", "--yes", code=NOT_FOUND, world="local"),
         case("backup", "restore", "latest", "--yes", code=NOT_FOUND, world="local"),
