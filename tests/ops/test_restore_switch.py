@@ -22,7 +22,7 @@ from typer.testing import Result
 from openpolicy import embedded
 from openpolicy.ops import backups
 from openpolicy.ops.pg import PgTarget, connect, database_exists
-from openpolicy.ops.restore import switch_databases
+from openpolicy.ops.restore import RestoreError, switch_databases
 from tests.ops.conftest import OpsEnv, load_small_dataset, new_database
 from tests.support.services import wait_until
 
@@ -42,7 +42,7 @@ def _switching(target: PgTarget, replacement: str, aside: str) -> subprocess.Pop
     code = (
         "import sys\n"
         "from openpolicy.ops.pg import PgTarget\n"
-        "from openpolicy.ops.restore import switch_databases\n"
+        "from openpolicy.ops.restore import RestoreError, switch_databases\n"
         "switch_databases(PgTarget.from_url(sys.argv[1]), sys.argv[2], sys.argv[3],"
         " lock_timeout=600)\n"  # it waits on the test's lock until the test kills it
     )
@@ -160,6 +160,33 @@ def test_a_switch_ends_every_session_of_both_databases_and_swaps_them(
     with connect(live.with_database(aside)) as conn:  # the old one accepts connections
         assert conn.execute("SELECT count(*) FROM ballots").fetchone() == (3,)
     assert not database_exists(live, replacement)
+
+
+def test_a_switch_that_cannot_get_its_lock_switches_nothing(
+    ops_env: OpsEnv, replacement: str
+) -> None:
+    """Another session's lock on the restored database outlasts the switch's lock wait: the
+    switch gives up with a clear error, and the live database was never gone."""
+    load_small_dataset(ops_env.engine)
+    live = ops_env.target
+    holder = psycopg.connect(**live.with_database("postgres").connect_kwargs())
+    try:
+        holder.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS 'held by the test'").format(
+                sql.Identifier(replacement)
+            )
+        )
+        with pytest.raises(
+            RestoreError, match=r"holds a lock on one of them.*nothing was switched"
+        ):
+            switch_databases(
+                live, replacement, f"{ops_env.database}_corrupt_test", lock_timeout=0.2
+            )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert _databases(ops_env) == {live.database, replacement}
+    assert ops_env.sql("SELECT count(*) FROM ballots") == [(3,)]
 
 
 # --- what an earlier version's two-step switch could leave behind --------------------------
