@@ -294,10 +294,17 @@ def backup_recover_switch(
 
     When the live database is missing and `<db>_corrupt_<time>` exists, renames the newest
     such copy back (a restore, `db status` and the embedded cluster find the same state)."""
+    from openpolicy.errors import NotFoundError
+    from openpolicy.ops.pg import database_exists
     from openpolicy.ops.restore import recover_interrupted_switch
 
     live = live_target(current_settings(), target_url)
     found = recover_interrupted_switch(live)
+    if found is None and not database_exists(live, live.database):
+        raise NotFoundError(
+            f"{live.display()} does not exist, and no restore left it renamed aside: nothing"
+            " to put back (restore a backup into it: `openpolicy backup restore`)"
+        )
     if wants_json(output, as_json):
         echo_json({"recovered": found is not None, **(found.as_dict() if found else {})})
         return

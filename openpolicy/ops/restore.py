@@ -32,7 +32,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,8 +193,11 @@ def restore_backup(
     _mark(live, scratch, None, dump)
     try:
         switch_databases(live, scratch, aside if exists else None)
-    except BaseException:  # nothing was switched: the checked copy stays, described
-        _mark(live, scratch, KEPT, dump)
+    except BaseException as exc:  # nothing was switched: the checked copy stays, described
+        with suppress(OpsError):  # the server is gone: the error below says so
+            _mark(live, scratch, KEPT, dump)
+        if isinstance(exc, RestoreError):
+            raise RestoreError(f"{exc.detail}; the restored copy is database {scratch!r}") from exc
         raise
     report.aside = aside if exists else None
     report.switched = True
@@ -399,26 +402,30 @@ def _aside_prefix(live: str) -> tuple[str, int]:
 
 
 def _interrupted_switch(conn: Any, live: str) -> InterruptedSwitch | None:
+    """The newest aside copy that shows the two-step switch stopped halfway: the restored copy
+    of the same restore is still there (a completed switch renamed it to the live name), or
+    the copy still refuses connections (the switch refused them just before renaming it).
+    Aside copies of completed restores alone never qualify: a live database dropped on
+    purpose is not brought back from one."""
     if _exists(conn, live):
         return None
     prefix, length = _aside_prefix(live)
     shape = re.compile(r"\d{8}t\d{6}z")
-    names = [
-        str(row[0])
-        for row in conn.execute(
-            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)
-        ).fetchall()
-    ]
-    moments = sorted(
-        name[len(prefix) :]
-        for name in names
-        if len(name) == len(prefix) + length and shape.fullmatch(name[len(prefix) :])
-    )
-    if not moments:
-        return None
-    newest = moments[-1]  # the stamps sort by time: the newest copy was the live one
-    restored = _name(live, f"restore_{newest}")
-    return InterruptedSwitch(live, prefix + newest, restored if _exists(conn, restored) else None)
+    rows = conn.execute(
+        "SELECT datname, datallowconn FROM pg_database WHERE starts_with(datname, %s)",
+        (prefix,),
+    ).fetchall()
+    asides = {
+        str(name)[len(prefix) :]: bool(allowed)
+        for name, allowed in rows
+        if len(name) == len(prefix) + length and shape.fullmatch(str(name)[len(prefix) :])
+    }
+    for moment in sorted(asides, reverse=True):  # the stamps sort by time: newest first
+        restored = _name(live, f"restore_{moment}")
+        copy_left = _exists(conn, restored)
+        if copy_left or not asides[moment]:
+            return InterruptedSwitch(live, prefix + moment, restored if copy_left else None)
+    return None
 
 
 def interrupted_switch(live: PgTarget) -> InterruptedSwitch | None:

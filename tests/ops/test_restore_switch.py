@@ -20,6 +20,7 @@ from psycopg import sql
 from typer.testing import Result
 
 from openpolicy import embedded
+from openpolicy.errors import NotFoundError
 from openpolicy.ops import backups
 from openpolicy.ops.pg import PgTarget, connect, database_exists
 from openpolicy.ops.restore import RestoreError, switch_databases
@@ -284,3 +285,27 @@ def test_the_embedded_cluster_puts_the_aside_copy_back_instead_of_creating_an_em
     assert f"{aside!r} is back as {ops_env.database!r}" in caplog.text
     assert aside not in _databases(ops_env)
     assert ops_env.sql("SELECT count(*) FROM ballots") == [(3,)]
+
+
+def test_the_aside_copy_of_a_completed_restore_is_not_brought_back(
+    ops_env: OpsEnv, pg_cluster: embedded.EmbeddedCluster, cli: Callable[..., Result]
+) -> None:
+    """The live database dropped on purpose, with only the aside copy of a restore that
+    completed (its restored copy became the live one; it accepts connections): nothing to
+    recover, and the embedded cluster creates the database afresh as it always did."""
+    live = ops_env.database
+    new_database(pg_cluster, "ops_template", f"{live}_corrupt_{OLDER}")
+    ops_env.engine.dispose()
+    with _admin(ops_env.target) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(live)))
+    nothing = cli("backup", "recover-switch", "--format", "json")
+    assert isinstance(nothing.exception, NotFoundError), nothing.output
+    assert nothing.exception.exit_code == 3  # what the real entry point exits with
+    assert "does not exist, and no restore left it renamed aside" in nothing.exception.detail
+    assert "interrupted_restore" not in cli("db", "status", "--json").stdout
+    pg_cluster.ensure_database(live)
+    assert _databases(ops_env) == {live, f"{live}_corrupt_{OLDER}"}
+    with connect(ops_env.target) as conn:  # empty: not the old copy
+        assert conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'ballots'"
+        ).fetchone() == (0,)
