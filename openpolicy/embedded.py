@@ -136,9 +136,9 @@ class EmbeddedCluster:
                 "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
             ).fetchone()
             if exists is None:
-                from openpolicy.ops.restore import recover_interrupted_switch_on
+                from openpolicy.ops.restore_switch import put_back_interrupted_switch
 
-                recovered = recover_interrupted_switch_on(conn, name)
+                recovered = put_back_interrupted_switch(conn, name)
                 if recovered is not None:
                     logging.getLogger("openpolicy.embedded").warning(
                         "%s", recovered.describe(recovered=True)

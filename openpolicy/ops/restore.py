@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import threading
@@ -52,11 +51,17 @@ from openpolicy.ops.pg import (
     drop_database,
     run_tool,
 )
+from openpolicy.ops.restore_switch import (
+    InterruptedSwitch,
+    database_name,
+    end_sessions_and_rename,
+    find_interrupted_switch,
+    put_back_interrupted_switch,
+)
 
 # Faster index builds and no fsync wait per transaction while restoring into a new database
 # nobody uses yet (both are per-session settings any role may change).
 RESTORE_PGOPTIONS = "-c maintenance_work_mem=256MB -c synchronous_commit=off"
-MAX_IDENTIFIER = 63
 # How long a switch waits on another session's lock on the live or the restored database.
 SWITCH_LOCK_TIMEOUT = 15.0
 IN_PROGRESS = "openpolicy-restore in progress "
@@ -97,11 +102,6 @@ class RestoreReport:
         }
 
 
-def _name(base: str, suffix: str) -> str:
-    """`base_suffix`, shortened so it stays a valid identifier."""
-    return f"{base[: MAX_IDENTIFIER - len(suffix) - 1]}_{suffix}"
-
-
 def restore_into(
     dump: Path, target: PgTarget, *, jobs: int = 2, pgoptions: str = RESTORE_PGOPTIONS
 ) -> float:
@@ -139,8 +139,8 @@ def restore_backup(
     for leftover in remove_leftovers(live):
         announce(f"dropped {leftover}: the half-restored database of an interrupted restore")
     moment = stamp(utc_now()).lower()
-    scratch = _name(live.database, f"restore_{moment}")
-    aside = _name(live.database, f"corrupt_{moment}")
+    scratch = database_name(live.database, f"restore_{moment}")
+    aside = database_name(live.database, f"corrupt_{moment}")
     report = RestoreReport(dump.name, live.database, scratch)
 
     started = time.perf_counter()
@@ -326,8 +326,8 @@ def switch_databases(
                         )
                     )
                     if aside is not None:
-                        _end_sessions_and_rename(conn, name, aside)
-                    _end_sessions_and_rename(conn, replacement, name)
+                        end_sessions_and_rename(conn, name, aside)
+                    end_sessions_and_rename(conn, replacement, name)
                 return
             except psycopg.errors.ObjectInUse as exc:  # a session got in, or is still exiting
                 if time.monotonic() > deadline:
@@ -342,126 +342,14 @@ def switch_databases(
                 ) from exc
 
 
-def _end_sessions_and_rename(conn: Any, old: str, new: str) -> None:
-    """End every other session of `old` and rename it, in one round trip (one simple query:
-    the smallest window for a session to get in between)."""
-    conn.execute(
-        sql.SQL(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = {old_name} AND pid <> pg_backend_pid();"
-            " ALTER DATABASE {old} RENAME TO {new}"
-        ).format(old_name=sql.Literal(old), old=sql.Identifier(old), new=sql.Identifier(new))
-    )
-
-
-def _exists(conn: Any, name: str) -> bool:
-    return (
-        conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
-    )
-
-
-# --- what a two-step switch of an older version could leave behind ----------------------
-
-
-@dataclass(frozen=True)
-class InterruptedSwitch:
-    """No live database, and the copy a restore's switch renamed it to before it stopped."""
-
-    live: str
-    aside: str
-    restored: str | None  # that restore's checked copy, when it is still there
-
-    def describe(self, *, recovered: bool) -> str:
-        copy = (
-            f"; the restored copy {self.restored!r} is kept (restore again to switch a checked"
-            " copy in)"
-            if self.restored
-            else ""
-        )
-        if recovered:
-            return (
-                f"database {self.live!r} was missing: a restore had renamed it to {self.aside!r}"
-                f" and was stopped before it switched the restored copy in. {self.aside!r} is"
-                f" back as {self.live!r}{copy}"
-            )
-        return (
-            f"database {self.live!r} is missing: a restore renamed it to {self.aside!r} and was"
-            " stopped before it switched the restored copy in; `openpolicy backup"
-            f" recover-switch` renames {self.aside!r} back{copy}"
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"live": self.live, "aside": self.aside, "restored_copy": self.restored}
-
-
-def _aside_prefix(live: str) -> tuple[str, int]:
-    """What `_name(live, "corrupt_<stamp>")` keeps before the stamp, and the stamp's length."""
-    length = len(stamp(utc_now()))
-    named = _name(live, "corrupt_" + "0" * length)
-    return named[:-length], length
-
-
-def _interrupted_switch(conn: Any, live: str) -> InterruptedSwitch | None:
-    """The newest aside copy that shows the two-step switch stopped halfway: the restored copy
-    of the same restore is still there (a completed switch renamed it to the live name), or
-    the copy still refuses connections (the switch refused them just before renaming it).
-    Aside copies of completed restores alone never qualify: a live database dropped on
-    purpose is not brought back from one."""
-    if _exists(conn, live):
-        return None
-    prefix, length = _aside_prefix(live)
-    shape = re.compile(r"\d{8}t\d{6}z")
-    rows = conn.execute(
-        "SELECT datname, datallowconn FROM pg_database WHERE starts_with(datname, %s)",
-        (prefix,),
-    ).fetchall()
-    asides = {
-        str(name)[len(prefix) :]: bool(allowed)
-        for name, allowed in rows
-        if len(name) == len(prefix) + length and shape.fullmatch(str(name)[len(prefix) :])
-    }
-    for moment in sorted(asides, reverse=True):  # the stamps sort by time: newest first
-        restored = _name(live, f"restore_{moment}")
-        copy_left = _exists(conn, restored)
-        if copy_left or not asides[moment]:
-            return InterruptedSwitch(live, prefix + moment, restored if copy_left else None)
-    return None
-
-
 def interrupted_switch(live: PgTarget) -> InterruptedSwitch | None:
     """The state a switch killed between its two renames (older versions) left, if it did."""
     with connect(admin_target(live)) as conn:
-        return _interrupted_switch(conn, live.database)
+        return find_interrupted_switch(conn, live.database)
 
 
 def recover_interrupted_switch(live: PgTarget) -> InterruptedSwitch | None:
     """Rename the live database's aside copy back when the live one is missing (see
     `interrupted_switch`); returns what was recovered, or None when nothing needed it."""
     with connect(admin_target(live)) as conn:
-        return recover_interrupted_switch_on(conn, live.database)
-
-
-def recover_interrupted_switch_on(conn: Any, live: str) -> InterruptedSwitch | None:
-    """`recover_interrupted_switch` on an autocommit connection to the server's maintenance
-    database (the embedded cluster has one before any PgTarget exists)."""
-    found = _interrupted_switch(conn, live)
-    if found is None:
-        return None
-    deadline = time.monotonic() + 30.0
-    pause = threading.Event()
-    while True:
-        try:
-            with conn.transaction():
-                _end_sessions_and_rename(conn, found.aside, live)
-                # The two-step switch refused connections to the database it renamed aside,
-                # and a kill kept it that way.
-                conn.execute(
-                    sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(
-                        sql.Identifier(live)
-                    )
-                )
-            return found
-        except psycopg.errors.ObjectInUse as exc:
-            if time.monotonic() > deadline:
-                raise RestoreError(f"cannot rename {found.aside} back to {live}: {exc}") from exc
-            pause.wait(0.1)
+        return put_back_interrupted_switch(conn, live.database)
