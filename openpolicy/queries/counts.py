@@ -8,12 +8,13 @@ the number from memory. Never used for search or for ballots (millions of rows).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, LiteralString, NamedTuple
 
 from psycopg import sql
 
 from openpolicy.db import ReadConnection
-from openpolicy.queries._sql import Where, fetch_one
+from openpolicy.queries._sql import Where, database_of, fetch_one
 from openpolicy.queries.freshness import version_of
 
 MAX_COUNTS = 4096  # distinct (version, list, filters) kept; cleared when full
@@ -24,17 +25,32 @@ class _Count(NamedTuple):
     matching: int
 
 
-async def count_list(conn: ReadConnection, from_: LiteralString, where: Where) -> int:
-    """The number of rows of `from_` matching `where`, read once per data version."""
+async def count_list(
+    conn: ReadConnection,
+    from_: LiteralString | sql.Composable,
+    where: Where,
+    leading_params: Sequence[Any] = (),
+) -> int:
+    """The number of rows of `from_` matching `where`, read once per data version of the
+    database `conn` reads (a version number labels one database's data). `leading_params`
+    bind placeholders inside `from_`, as in `fetch_list_page`: a count and its list page
+    share their FROM and WHERE."""
     version = await version_of(conn)
-    key = (version, from_, tuple(where.shapes), tuple(map(repr, where.params)))
+    params = [*leading_params, *where.params]
+    key = (
+        database_of(conn),
+        version,
+        from_ if isinstance(from_, str) else repr(from_),
+        tuple(where.shapes),
+        tuple(map(repr, params)),
+    )
     found = _counts.get(key)
     if found is not None:
         return found
     query = sql.SQL("SELECT count(*) AS matching {f} WHERE {w}").format(
-        f=sql.SQL(from_), w=where.sql()
+        f=sql.SQL(from_) if isinstance(from_, str) else from_, w=where.sql()
     )
-    row = await fetch_one(conn, _Count, query, where.params)
+    row = await fetch_one(conn, _Count, query, params)
     count = row.matching if row is not None else 0
     if len(_counts) >= MAX_COUNTS:
         _counts.clear()

@@ -21,6 +21,7 @@ from openpolicy.queries._sql import (
     keyset,
     make_page,
 )
+from openpolicy.queries.counts import count_list
 from openpolicy.queries.export import Exported, list_export
 from openpolicy.queries.paging import Page, PageRequest, SortKey
 from openpolicy.queries.reference import per_version
@@ -133,6 +134,42 @@ async def list_members(
         default_sort=DEFAULT_SORT,
         leading_params=lateral_params,
     )
+
+
+async def count_members(conn: ReadConnection, filters: MemberFilters) -> int:
+    """How many members match the filters: the list's own FROM and WHERE, counted once per
+    data version and filter set (a few thousand rows at most)."""
+    lateral_params, where = _where(filters)
+    return await count_list(conn, _from(filters.parliament), where, lateral_params)
+
+
+class MemberName(NamedTuple):
+    name: str
+    constituency: str | None
+    current: bool
+
+
+async def member_names(conn: ReadConnection, current: bool | None = None) -> list[MemberName]:
+    """Every member's name and latest seat, A to Z by last name (a type-ahead's
+    suggestions), sitting members only when `current`; read once per data version."""
+    everyone = await _names.get(conn)
+    if current is None:
+        return everyone
+    return [m for m in everyone if m.current == current]
+
+
+async def _load_names(conn: ReadConnection, version: int) -> list[MemberName]:
+    return await fetch_all(
+        conn,
+        MemberName,
+        sql.SQL(
+            "SELECT m.full_name AS name, c.name_en AS constituency, {c} AS current {f}"
+            " ORDER BY lower(m.last_name || ', ' || m.first_name), m.id"
+        ).format(c=sql.SQL(_CURRENT), f=_from(None)),
+    )
+
+
+_names = per_version(_load_names)
 
 
 async def export_members(

@@ -702,13 +702,19 @@ def _options(choices: tuple[tuple[Any, str], ...]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _datalist(names: tuple[str, ...]) -> str:
-    return "\n    ".join(f'<option value="{_text(name)}"></option>' for name in names)
+def _datalist(names: tuple[str | tuple[str, str], ...]) -> str:
+    return "\n    ".join(
+        f'<option value="{_text(name)}"></option>'
+        if isinstance(name, str)
+        else f'<option value="{_text(name[0])}">{_text(name[1])}</option>'
+        for name in names
+    )
 
 
-def datalist_options(names: Sequence[str]) -> Markup:
+def datalist_options(names: Sequence[str | tuple[str, str]]) -> Markup:
     """The suggestions of a type-ahead field (a `<datalist>`: the browser's own type-ahead,
-    no script), rendered once per list of names."""
+    no script), rendered once per list of names. A (name, label) pair shows its label
+    beside the name (a member's riding), and the browser matches what is typed on both."""
     return Markup(_datalist(tuple(names)))
 
 

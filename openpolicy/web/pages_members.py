@@ -18,7 +18,7 @@ from openpolicy.web.rendering import page_lang, render_html
 from openpolicy.web.series_charts import ChartText, yearly_rates
 from openpolicy.web.views import (
     choice_param,
-    next_page_url,
+    page_links,
     page_request,
     paragraphs,
     text_param,
@@ -45,7 +45,9 @@ async def member_list(request: Request) -> HTMLResponse:
     wanted.descending = False  # A to Z, as a reader looks a name up
     async with reading(request) as conn:
         page = await members.list_members(conn, filters, wanted)
+        total = await members.count_members(conn, filters)
         parties = await members.member_parties(conn)
+        names = await members.member_names(conn, filters.current)
     return render_html(
         request,
         "members.html",
@@ -59,9 +61,18 @@ async def member_list(request: Request) -> HTMLResponse:
                 ((code, label(PROVINCES, code, lang)) for code in PROVINCES),
                 key=lambda item: item[1],
             ),
+            "names": name_suggestions(names),
         },
-        next_url=next_page_url(request, page.next_cursor),
+        links=page_links(request, page, total),
     )
+
+
+def name_suggestions(names: list[members.MemberName]) -> list[tuple[str, str]]:
+    """The name field's type-ahead: each name once, with the seat as its label."""
+    seen: dict[str, str] = {}
+    for member in names:
+        seen.setdefault(member.name, member.constituency or "")
+    return list(seen.items())
 
 
 async def member_page(request: Request, member_id: int) -> HTMLResponse:

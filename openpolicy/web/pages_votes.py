@@ -79,8 +79,15 @@ async def vote_page(request: Request, session: str, number: int) -> HTMLResponse
         chart=party_chart(vote["party_breakdown"], lang) if vote["ballots"] else None,
         mp=wanted,
         found=find_ballots(vote["ballots"], wanted) if wanted else [],
+        voters=voter_suggestions(vote["ballots"]),
         og_type="article",
     )
+
+
+def voter_suggestions(ballots: list[votes.BallotOf]) -> list[tuple[str, str]]:
+    """The lookup field's type-ahead: who voted, A to Z, each with their riding."""
+    named = {(name, b["constituency"] or "") for b in ballots if (name := b["name"])}
+    return sorted(named, key=lambda pair: folded(pair[0]))
 
 
 MAX_FOUND = 12

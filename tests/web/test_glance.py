@@ -231,3 +231,66 @@ def test_fresh_sample_greets_the_public_calmly(http: httpx.Client) -> None:
     for path in ("/", "/fr"):
         home = words(doc(http.get(path)).xpath("//main")[0])
         assert "Degraded" not in home and "Dégradé" not in home, path
+
+
+def test_members_list_pages_back_and_forth_with_counts(http: httpx.Client) -> None:
+    # members-current-45.xml lists 343 sitting members (5 NDP); 100 a page, A to Z.
+    first = doc(http.get("/members"))
+    assert words(first.xpath("//p[@class='result-count']")[0]) == "343 members · 100 on this page"
+    assert not first.xpath("//a[@rel='prev']")
+    pages = [first]
+    while next_links := pages[-1].xpath("//a[@rel='next']/@href"):
+        pages.append(doc(http.get(next_links[0])))
+    rows = [[words(r.xpath("./td[1]/a")[0]) for r in p.xpath("//tbody/tr")] for p in pages]
+    assert [len(names) for names in rows] == [100, 100, 100, 43]
+    links = [p.xpath("//tbody/tr/td[1]/a/@href") for p in pages]
+    assert len({href for page in links for href in page}) == 343  # nobody twice, nobody lost
+    # Back from the last page, one page at a time, to the first (which has no "previous").
+    back = pages[-1]
+    for index in (2, 1, 0):
+        back = doc(http.get(back.xpath("//a[@rel='prev']/@href")[0]))
+        assert back.xpath("//tbody/tr/td[1]/a/@href") == links[index]
+    assert not back.xpath("//a[@rel='prev']")
+    assert words(pages[1].xpath("//p[@class='result-count']")[0]).startswith("343 members")
+    # Filters are kept by both links and the count follows them.
+    ndp = doc(http.get("/members", params={"party": "NDP"}))
+    assert words(ndp.xpath("//p[@class='result-count']")[0]) == "5 members"
+    assert not ndp.xpath("//nav[@class='pagination']")
+    # members-current-45.xml: 37 sitting for Alberta; with former members, more.
+    alberta = doc(http.get("/members", params={"province": "AB"}))
+    assert words(alberta.xpath("//p[@class='result-count']")[0]) == "37 members"
+    everyone = doc(http.get("/members", params={"status": "all", "province": "AB"}))
+    total = int(words(everyone.xpath("//p[@class='result-count']")[0]).split()[0])
+    assert total == len(everyone.xpath("//tbody/tr/td[1]/a/@href")) and total > 37
+    former = doc(http.get("/members", params={"status": "all", "name": "an"}))
+    onward = doc(http.get(former.xpath("//a[@rel='next']/@href")[0]))
+    assert "status=all" in onward.xpath("//a[@rel='prev']/@href")[0]
+    assert "name=an" in onward.xpath("//a[@rel='prev']/@href")[0]
+    french = doc(http.get("/fr/members"))
+    counted = words(french.xpath("//p[@class='result-count']")[0])
+    assert counted == "343 députés · 100 sur cette page"
+    second = doc(http.get(french.xpath("//a[@rel='next']/@href")[0]))
+    assert second.xpath("//a[@rel='prev']/@href")[0].startswith("/fr/members?")
+    assert words(second.xpath("//a[@rel='prev']")[0]) == "← Page précédente"
+
+
+def test_member_filters_are_type_aheads_that_work_without_script(http: httpx.Client) -> None:
+    page = doc(http.get("/members"))
+    field = page.xpath("//input[@name='name']")[0]
+    options = page.xpath(f"//datalist[@id='{field.get('list')}']/option")
+    suggested = {o.get("value"): words(o) for o in options}
+    # members-current-45.xml: 343 sitting members; Ziad Aboultaif sits for Edmonton Manning.
+    assert len(options) == len(suggested) == 343
+    assert suggested["Ziad Aboultaif"] == "Edmonton Manning"
+    found = doc(http.get("/members", params={"name": "Ziad Aboultaif"}))
+    assert [words(a) for a in found.xpath("//tbody/tr/td[1]/a")] == ["Ziad Aboultaif"]
+    assert found.xpath("//input[@name='name']/@value") == ["Ziad Aboultaif"]
+    # "How did my MP vote?": the division's 330 voters (vote-43-2-69.xml), with their riding.
+    vote = doc(http.get("/votes/43-2/69"))
+    lookup = vote.xpath("//input[@name='mp']")[0]
+    voters = vote.xpath(f"//datalist[@id='{lookup.get('list')}']/option")
+    assert len(voters) == 330
+    assert {o.get("value"): words(o) for o in voters}["Niki Ashton"].startswith("Churchill")
+    # A division whose ballots are not published has nobody to suggest.
+    pending = doc(http.get("/votes/44-1/333"))
+    assert not pending.xpath("//input[@name='mp']/@list") and not pending.xpath("//datalist")
