@@ -362,6 +362,56 @@ class VoteRecordItem(Schema):
     dissent: bool | None = F("True when the ballot differs from the party's majority.", False)
 
 
+class YearParticipation(Schema):
+    year: int = Field(description="Calendar year.", examples=[2021])
+    divisions: int = Field(
+        description="Recorded divisions with ballots on file held that year while the member sat.",
+        examples=[212],
+    )
+    voted: int = Field(
+        description="Of those, divisions in which they cast a ballot.", examples=[201]
+    )
+    dissents: int = Field(
+        description="Of their yeas and nays, those against the majority of their party.",
+        examples=[3],
+    )
+    participation: float | None = Field(
+        description="voted / divisions (null without a division).", examples=[0.948]
+    )
+    dissent_rate: float | None = Field(
+        description="dissents / voted (null when they cast no ballot).", examples=[0.015]
+    )
+
+
+class MemberParticipation(Schema):
+    member_id: int = Field(description="Member id.", examples=[42])
+    name: str = Field(description="Full name.", examples=["Ziad Aboultaif"])
+    divisions: int = Field(
+        description="Recorded divisions with ballots on file held while the member sat.",
+        examples=[880],
+    )
+    voted: int = Field(
+        description="Of those, divisions in which they cast a ballot.", examples=[850]
+    )
+    dissents: int = Field(
+        description="Ballots against the majority of their own party in the division.",
+        examples=[4],
+    )
+    participation: float | None = Field(
+        description="voted / divisions over the whole record (null without a division).",
+        examples=[0.966],
+    )
+    dissent_rate: float | None = Field(
+        description="dissents / voted over the whole record (null without a ballot).",
+        examples=[0.005],
+    )
+    years: list[YearParticipation] = Field(
+        description="The same counts year by year, oldest first (years without a division "
+        "left out)."
+    )
+    method: str = Field(description="How the figures are counted, in words.")
+
+
 class SpeechItem(Schema):
     id: int | None = F("Speech id.", 1001)
     session: str | None = F("Session.", "44-1")
@@ -371,6 +421,41 @@ class SpeechItem(Schema):
     time: str | None = F("Time of day, HH:MM:SS, when Hansard gives it.", "10:05:00")
     heading: str | None = F("Heading in the requested language.")
     text: str | None = F("Text in the requested language.")
+
+
+class PartyCohesionItem(Schema):
+    session: str = Field(description="Session.", examples=["43-2"])
+    party: str = Field(description="Caucus as the feeds name it.", examples=["NDP"])
+    party_fr: str | None = F("Caucus in French.", "NPD")
+    divisions: int = Field(
+        description="Divisions with ballots on file in which its members cast a yea or nay.",
+        examples=[120],
+    )
+    ballots: int = Field(description="Its members' yeas and nays in those.", examples=[2900])
+    against: int = Field(
+        description="Ballots against the party's majority in their division (none where the "
+        "party split evenly).",
+        examples=[7],
+    )
+    against_share: float = Field(description="against / ballots.", examples=[0.0024])
+    split: int = Field(
+        description="Divisions in which at least one member voted the other way.", examples=[5]
+    )
+    split_share: float = Field(description="split / divisions.", examples=[0.0417])
+    unity: float = Field(
+        description="Mean over its divisions of |yeas − nays| / (yeas + nays) (Rice's index): "
+        "1 when every member voted alike.",
+        examples=[0.995],
+    )
+
+
+class CohesionList(Schema):
+    data: list[PartyCohesionItem] = Field(
+        description="Per session (newest first), every party with ballots on file, larger "
+        "caucuses first."
+    )
+    pagination: Pagination = Field(description="The whole list in one page.")
+    method: str = Field(description="How the figures are counted, in words.")
 
 
 # --- debates ----------------------------------------------------------------

@@ -310,6 +310,16 @@ class YearTally(NamedTuple):
     voted: int
     dissents: int
 
+    @property
+    def participation(self) -> float | None:
+        """Share of the year's divisions in which the member cast a ballot."""
+        return self.voted / self.divisions if self.divisions else None
+
+    @property
+    def dissent_rate(self) -> float | None:
+        """Share of the ballots they cast that went against their party's majority."""
+        return self.dissents / self.voted if self.voted else None
+
 
 async def record_by_year(conn: ReadConnection, member_id: int) -> list[YearTally]:
     """Attendance and dissent year by year over the whole record (oldest first) — the
@@ -375,6 +385,69 @@ def summarise(years: list[YearTally]) -> RecordSummary:
         "dissents": dissents,
         "attendance": voted / total if total else None,
         "dissent_rate": dissents / voted if voted else None,
+    }
+
+
+METHOD = (
+    "Participation is the share of the recorded divisions held while the member sat (every "
+    "day of each of their terms, divisions with ballots on file) in which they cast a "
+    "ballot, paired ballots included. A vote against their party is a yea or a nay opposite "
+    "to the majority of their own party's members in that division; paired ballots, and "
+    "divisions where the party split evenly, never count as one. `dissent_rate` is those "
+    "votes as a share of the ballots they cast."
+)
+"""How the figures are counted, in words (the API serves it; the member's page says the
+same in the reader's language)."""
+
+
+class YearFigures(TypedDict):
+    year: int
+    divisions: int
+    voted: int
+    dissents: int
+    participation: float | None
+    dissent_rate: float | None
+
+
+class Participation(TypedDict):
+    member_id: int
+    name: str
+    divisions: int
+    voted: int
+    dissents: int
+    participation: float | None
+    dissent_rate: float | None
+    years: list[YearFigures]
+    method: str
+
+
+async def participation(conn: ReadConnection, member_id: int) -> Participation:
+    """A member's participation and votes against their party, over the whole record and
+    year by year, with the method in words: the figures of the member's page, as the API
+    serves them. An unknown member is a 404."""
+    member = await _member(conn, await reference(conn), member_id)
+    years = await record_by_year(conn, member_id)
+    whole = summarise(years)
+    return {
+        "member_id": member_id,
+        "name": member.name,
+        "divisions": whole["divisions"],
+        "voted": whole["voted"],
+        "dissents": whole["dissents"],
+        "participation": whole["attendance"],
+        "dissent_rate": whole["dissent_rate"],
+        "years": [
+            {
+                "year": y.year,
+                "divisions": y.divisions,
+                "voted": y.voted,
+                "dissents": y.dissents,
+                "participation": y.participation,
+                "dissent_rate": y.dissent_rate,
+            }
+            for y in years
+        ],
+        "method": METHOD,
     }
 
 

@@ -127,13 +127,10 @@ def _record_years(name: str, years: list[record.YearTally], lang: Lang) -> dict[
         return None
     catalogue = i18n.translations(lang)
 
-    def rate(part: int, whole: int) -> float | None:
-        return part / whole if whole else None
-
     def percent(value: float | None) -> str:
         return "—" if value is None else i18n.format_pct(value, lang)
 
-    points = [(y.year, rate(y.voted, y.divisions), rate(y.dissents, y.voted)) for y in years]
+    points = [(y.year, y.participation, y.dissent_rate) for y in years]
     participation, dissent = (
         catalogue.gettext("Participation"),
         catalogue.gettext("Votes against their party"),
@@ -158,9 +155,9 @@ def _record_years(name: str, years: list[record.YearTally], lang: Lang) -> dict[
             "year": y.year,
             "divisions": i18n.format_number(y.divisions, lang),
             "voted": i18n.format_number(y.voted, lang),
-            "participation": percent(rate(y.voted, y.divisions)),
+            "participation": percent(y.participation),
             "dissents": i18n.format_number(y.dissents, lang),
-            "dissent_rate": percent(rate(y.dissents, y.voted)),
+            "dissent_rate": percent(y.dissent_rate),
         }
         for y in years
     ]
@@ -179,9 +176,9 @@ async def party_cohesion_page(request: Request) -> HTMLResponse:
                 "party": row.party,
                 "divisions": i18n.format_number(row.divisions, lang),
                 "split": i18n.format_number(row.split, lang),
-                "split_share": i18n.format_pct(row.split / row.divisions, lang),
+                "split_share": i18n.format_pct(row.split_share, lang),
                 "against": i18n.format_number(row.against, lang),
-                "against_share": i18n.format_pct(row.against / row.ballots, lang),
+                "against_share": i18n.format_pct(row.against_share, lang),
                 "unity": i18n.format_pct(row.unity, lang),
                 "unity_bar": Markup(_unity_bar(row.unity)),
             }

@@ -1,4 +1,5 @@
-"""`/members`, `/members/{id}` and its votes, speeches and sponsored bills."""
+"""`/members`, `/members/{id}` and its votes, participation, speeches and sponsored bills;
+`/parties/cohesion`: how often each party's members voted together."""
 
 from __future__ import annotations
 
@@ -21,19 +22,28 @@ from openpolicy.api.params import (
     parse,
     sort_param,
 )
-from openpolicy.api.responses import export, list_body, select_fields, serve, serve_list
+from openpolicy.api.responses import (
+    export,
+    list_body,
+    plain_list,
+    select_fields,
+    serve,
+    serve_list,
+)
 from openpolicy.api.routes._docs import documented
 from openpolicy.api.schemas import (
     BillItem,
+    CohesionList,
     DetailEnvelope,
     ListEnvelope,
     MemberDetail,
     MemberItem,
+    MemberParticipation,
     SpeechItem,
     VoteRecordItem,
 )
 from openpolicy.db import ReadConnection
-from openpolicy.queries import bills, members, record
+from openpolicy.queries import bills, cohesion, members, record
 from openpolicy.queries.export import Exported
 from openpolicy.vocab import Province
 
@@ -170,6 +180,80 @@ async def member_votes(request: Request, member_id: int = MEMBER_ID) -> Response
     async def build(conn: ReadConnection) -> dict[str, Any]:
         found = await record.record_page(conn, member_id, page, p["session"])
         return list_body(request, found, fields)
+
+    return await serve(request, build)
+
+
+@router.get(
+    "/members/{member_id}/participation",
+    **documented(
+        "A member's participation and votes against their party",
+        "The figures of the member's page: recorded divisions held while they sat, those in "
+        "which they cast a ballot (`participation`), and their ballots against the majority "
+        "of their own party (`dissent_rate`), over the whole record and year by year, with "
+        "the method in words (`method`). Counted from the same rows as "
+        "`/members/{member_id}/votes`: `voted` is its rows with a ballot, `dissents` those "
+        "with `dissent` true.",
+        DetailEnvelope[MemberParticipation],
+        [],
+    ),
+)
+async def member_participation(request: Request, member_id: int = MEMBER_ID) -> Response:
+    parse(request, [])
+
+    async def build(conn: ReadConnection) -> dict[str, record.Participation]:
+        return {"data": await record.participation(conn, member_id)}
+
+    return await serve(request, build)
+
+
+COHESION_PARAMS = [
+    Param(
+        "session",
+        "session",
+        "Only this session, written `45-1` (an unknown one is a 404). Default: every session "
+        "with ballots on file.",
+        example="43-2",
+    )
+]
+
+
+@router.get(
+    "/parties/cohesion",
+    **documented(
+        "Party cohesion per session",
+        "The figures of the site's /parties page: per session and party, the divisions its "
+        "members voted in, the ballots against the party's majority, the divisions with at "
+        "least one such ballot, and the unity index (Rice's index, averaged over the "
+        "session), with the method in words (`method`). Independents are left out.",
+        CohesionList,
+        COHESION_PARAMS,
+    ),
+)
+async def party_cohesion(request: Request) -> Response:
+    p = parse(request, COHESION_PARAMS)
+
+    async def build(conn: ReadConnection) -> dict[str, Any]:
+        rows = await cohesion.party_cohesion(conn, p["session"])
+        body = plain_list(
+            [
+                {
+                    "session": row.session,
+                    "party": row.party,
+                    "party_fr": row.party_fr,
+                    "divisions": row.divisions,
+                    "ballots": row.ballots,
+                    "against": row.against,
+                    "against_share": row.against_share,
+                    "split": row.split,
+                    "split_share": row.split_share,
+                    "unity": row.unity,
+                }
+                for row in rows
+            ]
+        )
+        body["method"] = cohesion.METHOD
+        return body
 
     return await serve(request, build)
 
