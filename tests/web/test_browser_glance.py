@@ -1,7 +1,8 @@
-"""Bills, divisions and sittings at a glance in a real Chromium (issue 17, part B): every
-page type of the part in both languages at 1280 and 375 px with axe-core finding nothing
-at all (any impact), no console error and no sideways scrolling on a phone; then what a
-reader does on them: open a party's ballots, ask how their MP voted, page back and forth.
+"""Bills, divisions, sittings and the members list at a glance in a real Chromium (issue 17,
+part B): every page type of the part in both languages at 1280 and 375 px with axe-core
+finding nothing at all (any impact), no console error and no sideways scrolling on a phone;
+then what a reader does on them: open a party's ballots, ask how their MP voted, page back
+and forth (divisions; members in both languages, axe checking a later page too).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PAGES = {
     "debates": "/debates",
     "debate": "/debates/41-2/86?part=2",
     "debate-english-only": "/debates/44-1/5",
+    "members-filtered": "/members?status=all&province=AB",
 }
 
 
@@ -116,6 +118,29 @@ def test_previous_and_next_pages(tab: Tab) -> None:
     tab.page.wait_for_url(re.compile(r".*before=.*"))
     assert tab.page.locator("tbody tr").first.inner_text() == first
     assert tab.page.get_by_role("link", name="Previous page").count() == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_members_list_pages_back_and_forth(tab: Tab, lang: str) -> None:
+    prefix = "" if lang == "en" else "/fr"
+    previous, following = {
+        "en": ("Previous page", "Next page"),
+        "fr": ("Page précédente", "Page suivante"),
+    }[lang]
+    tab.visit(f"{prefix}/members")
+    count = tab.page.locator(".result-count").inner_text()
+    assert count.startswith("343 ")  # members-current-45.xml: 343 sitting members
+    first = tab.page.locator("tbody tr").first.inner_text()
+    tab.page.get_by_role("link", name=following).click()
+    tab.page.wait_for_url(re.compile(r".*/members\?cursor=.*"))
+    assert tab.page.locator("tbody tr").first.inner_text() != first
+    assert tab.page.locator(".result-count").inner_text().startswith("343 ")
+    assert every_violation(tab) == []  # a later page is as accessible as the first
+    tab.page.get_by_role("link", name=previous).click()
+    tab.page.wait_for_url(re.compile(r".*before=.*"))
+    assert tab.page.locator("tbody tr").first.inner_text() == first
+    assert tab.page.get_by_role("link", name=previous).count() == 0
+    assert tab.errors == []
 
 
 def test_api_docs_render_offline(tab: Tab) -> None:
