@@ -36,7 +36,7 @@ from sqlalchemy.engine import URL
 from openpolicy import embedded, schema
 from openpolicy.dataversion import bump_data_version
 from openpolicy.db import conninfo
-from tests.api.conftest import api_settings, ok, problem, serve
+from tests.api.conftest import api_settings, fresh_get, ok, problem, queries, serve
 from tests.conftest import fresh_database
 from tests.support.services import LiveServer, RedisServer
 
@@ -297,3 +297,12 @@ def test_figures_are_cached_and_answer_head(api: httpx.Client) -> None:
         assert head.status_code == 200 and head.content == b""
         assert head.headers["etag"] == etag
         assert head.headers["content-length"] == str(len(got.content))
+
+
+def test_figures_cost_one_statement_once_the_tables_are_held(
+    api: httpx.Client, redis: RedisServer
+) -> None:
+    # The divisions and majorities are held per data version (openpolicy.queries.record):
+    # a member's figures then read only their ballots; cohesion is one aggregate.
+    assert queries(fresh_get(api, redis, f"/api/v1/members/{BOB}/participation")) == 1
+    assert queries(fresh_get(api, redis, "/api/v1/parties/cohesion?session=45-1")) == 1
