@@ -5,7 +5,7 @@ speeches, and the parties members sat for. Their voting record is
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, LiteralString, NamedTuple, TypedDict
 
 from psycopg import sql
@@ -146,30 +146,17 @@ async def count_members(conn: ReadConnection, filters: MemberFilters) -> int:
 class MemberName(NamedTuple):
     name: str
     constituency: str | None
-    current: bool
 
 
-async def member_names(conn: ReadConnection, current: bool | None = None) -> list[MemberName]:
-    """Every member's name and latest seat, A to Z by last name (a type-ahead's
-    suggestions), sitting members only when `current`; read once per data version."""
-    everyone = await _names.get(conn)
-    if current is None:
-        return everyone
-    return [m for m in everyone if m.current == current]
-
-
-async def _load_names(conn: ReadConnection, version: int) -> list[MemberName]:
-    return await fetch_all(
-        conn,
-        MemberName,
-        sql.SQL(
-            "SELECT m.full_name AS name, c.name_en AS constituency, {c} AS current {f}"
-            " ORDER BY lower(m.last_name || ', ' || m.first_name), m.id"
-        ).format(c=sql.SQL(_CURRENT), f=_from(None)),
-    )
-
-
-_names = per_version(_load_names)
+async def member_names(conn: ReadConnection, filters: MemberFilters) -> list[MemberName]:
+    """The names (and latest seat) of every member the filters other than `name` match, A
+    to Z: what the name field may suggest on a page of the list (the list's own FROM and
+    WHERE, so a suggestion always finds someone)."""
+    lateral_params, where = _where(replace(filters, name=None))
+    query = sql.SQL(
+        "SELECT m.full_name AS name, c.name_en AS constituency {f} WHERE {w} ORDER BY {o}, m.id"
+    ).format(f=_from(filters.parliament), w=where.sql(), o=sql.SQL(DEFAULT_SORT.expression))
+    return await fetch_all(conn, MemberName, query, [*lateral_params, *where.params])
 
 
 async def export_members(

@@ -47,7 +47,7 @@ async def member_list(request: Request) -> HTMLResponse:
         page = await members.list_members(conn, filters, wanted)
         total = await members.count_members(conn, filters)
         parties = await members.member_parties(conn)
-        names = await members.member_names(conn, filters.current)
+        names = await members.member_names(conn, filters)
     return render_html(
         request,
         "members.html",
@@ -68,7 +68,8 @@ async def member_list(request: Request) -> HTMLResponse:
 
 
 def name_suggestions(names: list[members.MemberName]) -> list[tuple[str, str]]:
-    """The name field's type-ahead: each name once, with the seat as its label."""
+    """The name field's type-ahead (the members the other filters match): each name once,
+    with the seat as its label."""
     seen: dict[str, str] = {}
     for member in names:
         seen.setdefault(member.name, member.constituency or "")

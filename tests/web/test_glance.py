@@ -285,6 +285,12 @@ def test_member_filters_are_type_aheads_that_work_without_script(http: httpx.Cli
     found = doc(http.get("/members", params={"name": "Ziad Aboultaif"}))
     assert [words(a) for a in found.xpath("//tbody/tr/td[1]/a")] == ["Ziad Aboultaif"]
     assert found.xpath("//input[@name='name']/@value") == ["Ziad Aboultaif"]
+    # The suggestions are the members the other filters match (5 NDP), whatever name was typed.
+    assert len(found.xpath("//datalist[@id='f-name-names']/option")) == 343
+    ndp = doc(http.get("/members", params={"party": "NDP"}))
+    ndp_names = ndp.xpath("//datalist[@id='f-name-names']/option/@value")
+    assert sorted(ndp_names) == sorted(words(a) for a in ndp.xpath("//tbody/tr/td[1]/a"))
+    assert len(ndp_names) == 5
     # "How did my MP vote?": the division's 330 voters (vote-43-2-69.xml), with their riding.
     vote = doc(http.get("/votes/43-2/69"))
     lookup = vote.xpath("//input[@name='mp']")[0]
