@@ -9,6 +9,7 @@ of contents is built by PostgreSQL from the headings alone.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, NamedTuple, TypedDict
@@ -20,6 +21,7 @@ from openpolicy.errors import NotFoundError
 from openpolicy.markup import item_html
 from openpolicy.queries._sql import (
     Where,
+    database_of,
     fetch_all,
     fetch_list_page,
     fetch_one,
@@ -30,6 +32,7 @@ from openpolicy.queries._sql import (
 )
 from openpolicy.queries.counts import count_list
 from openpolicy.queries.export import Exported, list_export
+from openpolicy.queries.freshness import version_of
 from openpolicy.queries.paging import Page, PageRequest, SortKey
 from openpolicy.queries.reference import per_version
 
@@ -177,8 +180,7 @@ class Sitting(TypedDict):
     speech_count: int
     last_sequence: int
     house_speaker: str | None  # the Speaker of the House that day, as the sitting names
-    contents: list[ContentsEntry]
-    parts: list[PartHeading]  # with a `part`: each part's first heading
+    contents: list[ContentsEntry]  # empty for a part: see `sitting_contents`
 
 
 class _SittingRow(NamedTuple):
@@ -229,29 +231,6 @@ _CONTENTS = """
     FROM subruns GROUP BY run, subrun ORDER BY run, subrun
 """
 _SITTING_ID = sql.SQL("SELECT id FROM debates WHERE session_id = %s AND number = %s")
-# The first heading of each part of a sitting (one index probe per part): how a part's page
-# names the others without reading their speeches.
-_PART_HEADINGS = """
-    SELECT p.part, (SELECT {h} FROM speeches s
-                    WHERE s.debate_id = d.id AND {h} IS NOT NULL
-                      AND s.sequence > (p.part - 1) * %s AND s.sequence <= p.part * %s
-                    ORDER BY s.sequence LIMIT 1) AS heading
-    FROM debates d
-    CROSS JOIN LATERAL generate_series(
-        1, (SELECT (max(x.sequence) - 1) / %s + 1 FROM speeches x WHERE x.debate_id = d.id)
-    ) AS p(part)
-    WHERE d.session_id = %s AND d.number = %s
-    ORDER BY p.part
-"""
-_PART_HEADINGS_SQL = {
-    heading: sql.SQL(_PART_HEADINGS).format(h=sql.SQL(heading)).as_bytes(None)
-    for heading in ("s.heading_en", "s.heading_fr", "coalesce(s.heading_fr, s.heading_en)")
-}
-
-
-class PartHeading(NamedTuple):
-    part: int
-    heading: str | None
 
 
 def _levels(language: str, fallback: bool) -> dict[str, sql.SQL]:
@@ -405,48 +384,35 @@ async def sitting(
     part: tuple[int, int] | None = None,
     fallback: bool = False,
 ) -> tuple[Sitting, Page[SittingSpeech]]:
-    """A sitting, its table of contents, and one page of its speeches in one language:
-    `speeches` (a page after a cursor, with the whole table of contents) or `part` (the
-    speeches whose sequence is within [first, last], the headings among them, and each
-    part's first heading). `fallback`: the French text and headings, or the English ones
+    """A sitting and one page of its speeches in one language: `speeches` (a page after a
+    cursor, with the whole table of contents) or `part` (the speeches whose sequence is
+    within [first, last]; the table of contents comes from `sitting_contents`, read once
+    per data version). `fallback`: the French text and headings, or the English ones
     (marked by `text_lang`) where the French edition has none.
 
-    Three or four statements in one round trip (a pipeline); for a part, what they read is
+    Two or three statements in one round trip (a pipeline); for a part, what they read is
     bounded by the part, never by the sitting's length."""
     sid = await session_id(conn, session)
     language, fall_back = _heading_and_text(lang, fallback)
-    heading = (
-        "s.heading_en"
-        if language == "en"
-        else "coalesce(s.heading_fr, s.heading_en)"
-        if fall_back
-        else "s.heading_fr"
-    )
     levels = (language, fall_back and language == "fr")
     if part is not None:
         after, upto, limit = part[0] - 1, part[1], part[1] - part[0] + 1
         page = PageRequest(limit=limit)
-        contents_range = part  # a part lists the headings of its own speeches
     else:
         page = speeches or PageRequest()
         after = int(page.cursor[0]) if page.cursor is not None else 0
         upto, limit = LAST, page.limit
-        contents_range = (0, LAST)
     statements: list[tuple[type[Any], bytes | str, Any]] = [
         (_SittingRow, _SITTING, (sid, number)),
-        (_ContentsRow, _CONTENTS_SQL[levels], (sid, number, *contents_range)),
         (
             SittingSpeech,
             _SPEECH_STATEMENTS[(language, fall_back)],
             (sid, number, after, upto, limit + 1),
         ),
     ]
-    if part is not None:
-        size = part[1] - part[0] + 1
-        statements.append(
-            (PartHeading, _PART_HEADINGS_SQL[heading], (size, size, size, sid, number))
-        )
-    found, contents, rows, *part_headings = await pipelined(conn, *statements)
+    if part is None:  # a part's page reads the contents once per data version instead
+        statements.append((_ContentsRow, _CONTENTS_SQL[levels], (sid, number, 0, LAST)))
+    found, rows, *contents = await pipelined(conn, *statements)
     if not found:
         raise NotFoundError(f"no sitting {number} in session {session}")
     row: _SittingRow = found[0]
@@ -463,13 +429,55 @@ async def sitting(
         "speech_count": row.speech_count,
         "last_sequence": row.last_sequence or 0,
         "house_speaker": row.speaker_name,
-        "contents": _contents(contents),
-        "parts": part_headings[0] if part_headings else [],
+        "contents": _contents(contents[0]) if contents else [],
     }
     rows = [speech_html(speech) for speech in rows]
     if part is not None:
         return detail, Page(rows[:limit], None, limit)
     return detail, make_page(rows, page)
+
+
+@dataclass(frozen=True, eq=False)
+class SittingContents:
+    """The table of contents of a whole sitting in one language, as read at one data
+    version. `key` says which (database, version, sitting, language): equal keys, equal
+    contents, so what is built from them (the contents' HTML) can be kept by key."""
+
+    key: tuple[Any, ...]
+    entries: tuple[ContentsEntry, ...]
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SittingContents) and other.key == self.key
+
+
+CONTENTS_KEPT = 512  # sittings × languages whose contents a process keeps
+_contents_kept: OrderedDict[tuple[Any, ...], SittingContents] = OrderedDict()
+
+
+async def sitting_contents(
+    conn: ReadConnection, session: str, number: int, lang: str = "en", *, fallback: bool = False
+) -> SittingContents:
+    """The whole sitting's table of contents: its runs of headings, read from the heading
+    columns alone (grouped by PostgreSQL, no text leaves the server) and kept per data
+    version, so every part of a long sitting shows the whole contents while reading only
+    its own speeches; an ingest moves the version and the next request reads them anew."""
+    sid = await session_id(conn, session)
+    language, fall_back = _heading_and_text(lang, fallback)
+    levels = (language, fall_back and language == "fr")
+    key = (database_of(conn), await version_of(conn), sid, number, levels)
+    kept = _contents_kept.get(key)
+    if kept is not None:
+        _contents_kept.move_to_end(key)
+        return kept
+    rows = await fetch_all(conn, _ContentsRow, _CONTENTS_SQL[levels], (sid, number, 0, LAST))
+    contents = SittingContents(key, tuple(_contents(rows)))
+    _contents_kept[key] = contents
+    while len(_contents_kept) > CONTENTS_KEPT:
+        _contents_kept.popitem(last=False)
+    return contents
 
 
 class _Code(NamedTuple):

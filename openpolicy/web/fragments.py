@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup, escape
 
 from openpolicy.queries.bills import BillItem
-from openpolicy.queries.debates import DebateItem, LatestSitting, Sitting, SittingSpeech
+from openpolicy.queries.debates import DebateItem, LatestSitting, SittingSpeech
 from openpolicy.queries.members import MemberItem
 from openpolicy.queries.record import RecordItem
 from openpolicy.queries.votes import BallotOf, PartyTally, VoteItem
@@ -657,38 +657,6 @@ def speech_articles(
             + "</p>\n</article>"
         )
     return Markup("\n".join(out))
-
-
-def contents_items(sitting: Sitting, *, part: int, lang: Lang) -> Markup:
-    """The table of contents of a part of a sitting: its headings, each linked to its first
-    speech on this page with its number of speeches; then, when the sitting has several
-    parts, each other part by its first heading. Bounded by the part, however long the
-    sitting."""
-    catalogue = i18n.translations(lang)
-    out = []
-    for entry in sitting["contents"]:
-        count = catalogue.ngettext("%(num)s speech", "%(num)s speeches", entry["speeches"])
-        subheadings = "".join(
-            f'<li><a href="#s-{sub["sequence"]}">{_text(sub["subheading"])}</a></li>'
-            for sub in entry["subheadings"]
-        )
-        out.append(
-            f'<li><a href="#s-{entry["sequence"]}">{_text(entry["heading"])}</a> '
-            f'<span class="meta">({_text(count % {"num": entry["speeches"]})})</span>'
-            + (f"<ul>{subheadings}</ul>" if subheadings else "")
-            + "</li>"
-        )
-    if len(sitting["parts"]) > 1:
-        base = i18n.localize_path(sitting_path(sitting["session"], sitting["number"]), lang)
-        name = catalogue.gettext("Part %(part)s")
-        for other in sitting["parts"]:
-            if other.part == part:
-                continue
-            href = base if other.part == 1 else f"{base}?part={other.part}"
-            title = _text(name % {"part": other.part})
-            first = f" — {_text(other.heading)}" if other.heading else ""
-            out.append(f'<li class="part"><a href="{href}">{title}{first}</a></li>')
-    return Markup("\n    ".join(out))
 
 
 # --- the options of a filter menu -----------------------------------------------------------

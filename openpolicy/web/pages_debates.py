@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse
 from openpolicy.errors import NotFoundError
 from openpolicy.queries import debates
 from openpolicy.web.deps import reading
-from openpolicy.web.fragments import contents_items, sitting_items, speech_articles
+from openpolicy.web.fragments import sitting_items, speech_articles
 from openpolicy.web.i18n import localize_path, other_lang, pick, strip_lang
 from openpolicy.web.rendering import page_lang, render_html
+from openpolicy.web.sitting_contents import contents_html
 from openpolicy.web.views import (
     SPEECHES_PER_PART,
     date_param,
@@ -55,10 +56,11 @@ async def debate_list(request: Request) -> HTMLResponse:
 
 
 async def debate_page(request: Request, session: str, number: int) -> HTMLResponse:
-    """A sitting: table of contents of its headings, then one part of its speeches in order
-    (a part holds at most SPEECHES_PER_PART speeches, so a page costs the same whatever
-    the sitting's length). French pages show the English text where the French edition is
-    missing, marked as English."""
+    """A sitting: the table of contents of the whole sitting (orders of business, their
+    subjects and sub-headings, read once per data version), then one part of its speeches
+    in order (a part holds at most SPEECHES_PER_PART speeches, so a page costs the same
+    whatever the sitting's length). French pages show the English text where the French
+    edition is missing, marked as English."""
     lang = page_lang(request)
     part = int_param(request, "part") or 1
     fallback = lang == "fr"
@@ -72,6 +74,7 @@ async def debate_page(request: Request, session: str, number: int) -> HTMLRespon
             part=(first, first + SPEECHES_PER_PART - 1),
             fallback=fallback,
         )
+        contents = await debates.sitting_contents(conn, session, number, lang, fallback=fallback)
     parts = part_of(sitting["last_sequence"])
     if not 1 <= part <= parts:
         raise NotFoundError(f"sitting {number} of {session} has {parts} part(s), not {part}")
@@ -81,7 +84,16 @@ async def debate_page(request: Request, session: str, number: int) -> HTMLRespon
         request,
         "debate.html",
         sitting=sitting,
-        contents=contents_items(sitting, part=part, lang=lang),
+        contents=contents_html(
+            contents,
+            session=sitting["session"],
+            number=sitting["number"],
+            part=part,
+            parts=parts,
+            lang=lang,
+            # A sitting without its French edition has English headings only.
+            headings_lang="en" if lang == "fr" and not sitting["source_url_fr"] else lang,
+        ),
         speeches=speech_articles(
             shown,
             session=sitting["session"],

@@ -26,7 +26,7 @@ from openpolicy.web.views import paragraphs, sitting_path
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _OTHER_LANG_MARK = "\x00other-lang-url\x00"
-STATIC_VERSION = "1"  # bump when site.css changes, so long-cached copies are refreshed
+STATIC_VERSION = "2"  # bump when site.css changes, so long-cached copies are refreshed
 
 
 def highlight(snippet: str | None) -> Markup:
