@@ -234,14 +234,46 @@ def test_long_sitting_is_split_into_parts_that_link_each_speech(http: httpx.Clie
     assert http.get("/debates/41-2/86?part=7").status_code == 404
     speech = doc(http.get("/debates/41-2/86/250"))
     assert speech.xpath("//a[@href='/debates/41-2/86?part=3#s-250']")
-    toc = first.xpath("//nav[contains(@class, 'toc')]//a/@href")
-    # This part's headings on the page, then every other part by its first heading.
-    assert [h for h in toc if "?part=" in h] == [f"/debates/41-2/86?part={n}" for n in range(2, 7)]
-    assert all(h.startswith("#s-") and int(h[3:]) <= 100 for h in toc if "?part=" not in h)
-    fifth = doc(http.get("/debates/41-2/86?part=5")).xpath(
-        "//nav[contains(@class, 'toc')]//a/@href"
-    )
-    assert "/debates/41-2/86" in fifth and all(int(h[3:]) > 400 for h in fifth if h.startswith("#"))
+    # The contents are the whole sitting's on every part: its orders of business in order
+    # (Government Orders twice: the House went back to them after the adjournment
+    # proceedings), the subjects under each, a petition's topic under "Petitions".
+    sections = "//nav[contains(@class, 'toc')]/ol/li/a"
+    titles = [
+        "Statements by Members",
+        "Oral Questions",
+        "Routine Proceedings",
+        "Government Orders",
+        "Private Members' Business",
+        "Adjournment Proceedings",
+        "Government Orders",
+    ]
+    second = doc(http.get("/debates/41-2/86?part=2"))
+    assert [a.text for a in first.xpath(sections)] == titles
+    assert [a.text for a in second.xpath(sections)] == titles
+    # On part 1 the statements are on the page; on part 2 their links go back to part 1,
+    # and the routine proceedings (speeches 108-189) are on the page.
+    assert first.xpath(sections)[0].get("href") == "#s-3"
+    assert second.xpath(sections)[0].get("href") == "/debates/41-2/86#s-3"
+    assert first.xpath(sections)[2].get("href") == "/debates/41-2/86?part=2#s-108"
+    assert second.xpath(sections)[2].get("href") == "#s-108"
+    petitions = second.xpath("//nav[contains(@class, 'toc')]/ol/li/ol/li[a = 'Petitions']/ol/li/a")
+    assert [(a.get("href"), a.text) for a in petitions] == [
+        ("#s-115", "Agriculture"),
+        ("#s-116", "Canada Post"),
+        ("#s-117", "Democratic Reform"),
+        ("#s-118", "Canada Post"),
+        ("#s-119", "Agriculture"),
+        ("#s-120", "Abortion"),
+        ("#s-121", "Democratic Reform"),
+    ]
+    adjournment = second.xpath(sections)[5]
+    assert adjournment.get("href") == "/debates/41-2/86?part=3#s-292"
+    assert adjournment.xpath("../ol/li/a/@href") == ["/debates/41-2/86?part=3#s-293"]
+    assert adjournment.xpath("../ol/li/a/text()") == ["Fisheries and Oceans"]
+    # Every anchor on the page's own part lands on a speech of the page.
+    ids = set(second.xpath("//article[@class='speech']/@id"))
+    local = [h for h in second.xpath("//nav[contains(@class, 'toc')]//a/@href") if h[0] == "#"]
+    assert local and {h[1:] for h in local} <= ids
 
 
 def test_member_page_shows_terms_record_and_activity(http: httpx.Client, member_id: int) -> None:
