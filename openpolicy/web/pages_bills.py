@@ -93,19 +93,27 @@ def statuses_in(statuses: list[bills.Status], group: str) -> tuple[str, ...]:
 
 async def bill_page(request: Request, session: str, number: str) -> HTMLResponse:
     """One bill: where it stands (a tracker of its path and a plain status naming the
-    chamber), its stage history with repeated debate days in one row, the divisions held
+    chamber; where and how its path ended, for a bill defeated or not proceeded with),
+    its stage history with repeated debate days in one row, the divisions held
     on it with their yea/nay bars, sponsor, debates, texts."""
     async with reading(request) as conn:
         bill = await bills.bill_detail(conn, session, number)
     lang = page_lang(request)
     steps = progress.tracker(dict(bill))
+    now = progress.current_step(steps)
+    ended = progress.ending(dict(bill))
     return render_html(
         request,
         "bill.html",
         bill=bill,
         steps=steps,
         chambers=progress.chamber_order(dict(bill)),
-        now=progress.current_step(steps),
+        now=now,
+        state_words=progress.STATE_WORDS,
+        # How its path ended, in words naming the chamber and the stage it ended at.
+        ended_status=progress.ENDED_STATUS.get((ended.kind, now.chamber))
+        if ended is not None and now is not None
+        else None,
         timeline=chamber_runs(progress.history(list(map(dict, bill["stages"])))),
         divisions=fragments.division_items(bill["divisions"], lang),
         legisinfo_url=legisinfo_url(bill["session"], bill["number"], lang),
