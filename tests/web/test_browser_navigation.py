@@ -128,3 +128,27 @@ def test_the_contents_are_plain_links_without_javascript(
         assert tab.page.evaluate("window.scrollY") > 0  # landed on the speech, not the top
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_defeated_bill_reads_as_defeated_at_both_widths(tab: Tab, lang: str) -> None:
+    # C-203 (42-1): "Bill Defeated at Second Reading" on 2017-10-25.
+    tab.visit("/bills/42-1/C-203" if lang == "en" else "/fr/bills/42-1/C-203")
+    ended = tab.page.locator('.tracker li[aria-current="step"]')
+    assert ended.count() == 1
+    word = "defeated" if lang == "en" else "rejet"
+    state = ended.locator(".step-state")
+    assert state.is_visible() and state.inner_text().startswith(word)
+    # Told apart by its words and a cross, and by colour as well.
+    assert state.evaluate("s => getComputedStyle(s).color") == "rgb(164, 22, 26)"
+    cross = ended.locator(".step-dot").evaluate(
+        "d => getComputedStyle(d, '::before').content + getComputedStyle(d, '::after').content"
+    )
+    assert cross == '""""'
+    box = state.bounding_box()
+    assert box is not None and box["x"] >= 0
+    assert box["x"] + box["width"] <= tab.page.viewport_size["width"]
+    later = tab.page.locator(".tracker li.step-not_reached .step-state").all_inner_texts()
+    assert later == ["not reached" if lang == "en" else "non atteinte"] * 9
+    assert tab.page.locator(".tracker li.step-todo").count() == 0  # nothing "to come"
+    assert tab.errors == []
