@@ -511,3 +511,26 @@ async def bill_facets(conn: ReadConnection) -> BillFacets:
 
 
 _facets = per_version(_load_facets)
+
+
+class _SessionEnd(NamedTuple):
+    code: str
+    end_date: dt.date
+
+
+async def _load_session_ends(conn: ReadConnection, version: int) -> dict[str, dt.date]:
+    rows = await fetch_all(
+        conn,
+        _SessionEnd,
+        "SELECT code, end_date FROM parliamentary_sessions WHERE end_date IS NOT NULL",
+    )
+    return {row.code: row.end_date for row in rows}
+
+
+_session_ends = per_version(_load_session_ends)
+
+
+async def session_end(conn: ReadConnection, session: str) -> dt.date | None:
+    """The day a session ended (prorogation or dissolution), None while it sits: a bill
+    without royal assent by then dies on the Order Paper. Read once per data version."""
+    return (await _session_ends.get(conn)).get(session)

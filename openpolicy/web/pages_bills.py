@@ -98,6 +98,7 @@ async def bill_page(request: Request, session: str, number: str) -> HTMLResponse
     on it with their yea/nay bars, sponsor, debates, texts."""
     async with reading(request) as conn:
         bill = await bills.bill_detail(conn, session, number)
+        session_ended = await bills.session_end(conn, bill["session"])
     lang = page_lang(request)
     steps = progress.tracker(dict(bill))
     now = progress.current_step(steps)
@@ -114,6 +115,10 @@ async def bill_page(request: Request, session: str, number: str) -> HTMLResponse
         ended_status=progress.ENDED_STATUS.get((ended.kind, now.chamber))
         if ended is not None and now is not None
         else None,
+        # The session is over and the record shows neither royal assent nor an ending:
+        # the bill died on the Order Paper, or the record predates the end (the 2018
+        # export of 42-1 does); the page says both, with the record's last date.
+        session_ended=session_ended if not bill["royal_assent"] and ended is None else None,
         timeline=chamber_runs(progress.history(list(map(dict, bill["stages"])))),
         divisions=fragments.division_items(bill["divisions"], lang),
         legisinfo_url=legisinfo_url(bill["session"], bill["number"], lang),

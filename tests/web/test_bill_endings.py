@@ -231,3 +231,29 @@ def test_defeated_bill_page_in_both_languages(http: httpx.Client) -> None:
 
 def state_of(stop: html.HtmlElement) -> html.HtmlElement:
     return cast(list[html.HtmlElement], stop.xpath(".//span[@class='step-state']"))[0]
+
+
+def test_a_bill_of_an_ended_session_says_what_that_means(http: httpx.Client) -> None:
+    # 42-1 ended on 2019-09-11 (dissolution). The sample's 42-1 bills come from an export
+    # of 2018: C-69's record ends with its first reading in the Senate on 2018-06-20, so the
+    # page cannot say it died on the Order Paper (it did not: royal assent came in 2019);
+    # it says what the end of a session means and where the record ends.
+    english = doc(http.get("/bills/42-1/C-69"))
+    notes = cast(list[html.HtmlElement], english.xpath("//p[contains(@class, 'session-ended')]"))
+    assert [words(note) for note in notes] == [
+        "Session 42-1 ended on September 11, 2019 (prorogation or dissolution). A bill that"
+        " has not received royal assent by then dies on the Order Paper, unless it is"
+        " reinstated in the next session. Our record of this bill ends on June 20, 2018."
+    ]
+    french = doc(http.get("/fr/bills/42-1/C-69"))
+    notes = cast(list[html.HtmlElement], french.xpath("//p[contains(@class, 'session-ended')]"))
+    assert [words(note) for note in notes] == [
+        "La session 42-1 a pris fin le 11 septembre 2019 (prorogation ou dissolution). Un"
+        " projet de loi qui n'a pas reçu la sanction royale à cette date meurt au Feuilleton,"
+        " à moins d'être rétabli à la session suivante. Nos données sur ce projet de loi"
+        " s'arrêtent au 20 juin 2018."
+    ]
+    # Not for a law (C-11 of 44-1), a bill whose path ended (C-203, defeated), nor a bill
+    # of a session still sitting (C-2 of 45-1).
+    for path_ in ("/bills/44-1/C-11", "/bills/42-1/C-203", "/bills/45-1/C-2"):
+        assert not doc(http.get(path_)).xpath("//p[contains(@class, 'session-ended')]"), path_

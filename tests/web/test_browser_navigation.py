@@ -29,6 +29,7 @@ PAGES = {
     "bill-defeated": "/bills/42-1/C-203",
     "bill-not-proceeded-with": "/bills/42-1/C-227",
     "bill-defeated-in-the-other-chamber": "/bills/42-1/S-230",
+    "bill-of-an-ended-session": "/bills/42-1/C-69",
 }
 CURRENT = 'nav.toc a[aria-current="true"]'
 
