@@ -32,6 +32,14 @@ PAGES = {
     "bill-of-an-ended-session": "/bills/42-1/C-69",
 }
 CURRENT = 'nav.toc a[aria-current="true"]'
+IN_VIEW = """() => {
+  const link = document.querySelector('nav.toc a[aria-current="true"]');
+  const toc = document.querySelector("nav.toc");
+  const scroller = [toc, toc.querySelector("ol")].find(e => e.scrollHeight > e.clientHeight);
+  if (!scroller) return "the contents do not scroll";
+  const frame = scroller.getBoundingClientRect(), item = link.getBoundingClientRect();
+  return item.top >= frame.top && item.bottom <= frame.bottom;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +112,9 @@ def test_the_contents_follow_the_reader(tab: Tab, lang: str) -> None:
     assert int(weight) >= 700
     if tab.page.viewport_size["width"] >= 1000:
         assert link.evaluate("a => getComputedStyle(a).borderLeftStyle") == "solid"
+    # Contents that scroll on their own (beside the text, or in their box above it on a
+    # phone) keep the current entry in view.
+    assert tab.page.evaluate(IN_VIEW) is True
     # Reading back up moves it back.
     read_to(tab, 110)
     current_entry(tab, "Interparliamentary Delegations")

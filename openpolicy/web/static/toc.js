@@ -5,8 +5,8 @@
    speech. An IntersectionObserver tells when one of those speeches crosses the reading
    line (a quarter down the window); the link of the last speech above the line is then
    the current one: it gets aria-current="true" (styled in site.css), the entries it is
-   nested in are marked too, and a contents column that scrolls on its own keeps the
-   current link in view. Links to other parts of the sitting are never current. */
+   nested in are marked too, and contents that scroll on their own keep the current link in
+   view. Links to other parts of the sitting are never current. */
 (function () {
   "use strict";
   var toc = document.querySelector("nav.toc[data-follow-reading]");
@@ -32,13 +32,19 @@
   }
 
   function keepInView(link) {
-    if (toc.scrollHeight <= toc.clientHeight) {
-      return; // the contents are not a scrolling column (narrow screens, short sittings)
+    // The contents scroll on their own beside the speeches (wide screens) or in their box
+    // above them (narrow screens): scroll that, never the page.
+    var list = toc.querySelector("ol");
+    var box = [toc, list].filter(function (element) {
+      return element && element.scrollHeight > element.clientHeight;
+    })[0];
+    if (!box) {
+      return;
     }
-    var box = toc.getBoundingClientRect();
+    var frame = box.getBoundingClientRect();
     var item = link.getBoundingClientRect();
-    if (item.top < box.top || item.bottom > box.bottom) {
-      toc.scrollTop += item.top - box.top - toc.clientHeight / 3;
+    if (item.top < frame.top || item.bottom > frame.bottom) {
+      box.scrollTop += item.top - frame.top - box.clientHeight / 3;
     }
   }
 
