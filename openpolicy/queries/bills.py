@@ -96,6 +96,26 @@ class BillFilters:
     chamber: str | None = None
     updated_since: dt.datetime | None = None
     q: str | None = None
+    # With `statuses` (the site's clean statuses): True, also every bill whose path ended
+    # short of royal assent by an event saying so; False, none of those.
+    ended: bool | None = None
+
+
+# The words of a LEGISinfo stage event that ends a bill's path short of royal assent, as
+# printed ("Bill Defeated at Second Reading", "Bill Defeated at Third Reading", "Bill Not
+# Proceeded With", "Dropped from Senate Order Paper"), by how it ended. The bill page's
+# tracker and the status filter read them alike.
+ENDING_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("defeated", ("defeated", "negatived")),
+    ("not_proceeded", ("not proceeded",)),
+    ("dropped", ("dropped from",)),
+    ("withdrawn", ("withdrawn",)),
+)
+_ENDING_PATTERN = "|".join(word for _, words in ENDING_WORDS for word in words)
+_ENDED = (
+    "(b.royal_assent_date IS NULL AND EXISTS (SELECT 1 FROM bill_events e"
+    " WHERE e.bill_id = b.id AND e.stage_name_en ~* %s))"
+)
 
 
 async def _where(conn: ReadConnection, filters: BillFilters) -> Where:
@@ -107,7 +127,16 @@ async def _where(conn: ReadConnection, filters: BillFilters) -> Where:
         pattern = contains(filters.status)
         where.add("(b.status_en ILIKE %s OR b.status_fr ILIKE %s)", pattern, pattern)
     if filters.statuses is not None:
-        where.add("b.status_en = ANY(%s)", list(filters.statuses))
+        if filters.ended:
+            where.add(
+                "(b.status_en = ANY(%s) OR " + _ENDED + ")",
+                list(filters.statuses),
+                _ENDING_PATTERN,
+            )
+        else:
+            where.add("b.status_en = ANY(%s)", list(filters.statuses))
+            if filters.ended is False:
+                where.add("NOT " + _ENDED, _ENDING_PATTERN)
     if filters.type:
         where.add("b.bill_type = %s", filters.type)
     if filters.sponsor is not None:

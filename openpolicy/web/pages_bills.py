@@ -38,6 +38,9 @@ async def bill_list(request: Request) -> HTMLResponse:
             filters.sponsors, sponsor = sponsors_named(facets.sponsors, sponsor)
         if status in progress.STATUS_GROUPS:
             filters.statuses = statuses_in(facets.statuses, status)
+            # A bill defeated or not proceeded with is counted as such, not at the stage
+            # its last printed status names ("Introduction and First Reading").
+            filters.ended = status == "defeated"
         page = await bills.list_bills(conn, filters, wanted)
         total = await bills.count_bills(conn, filters)
     return render_html(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpolicy.queries.bills import ENDING_WORDS
 from openpolicy.web.i18n import N_
 
 STEPS = ("first_reading", "second_reading", "committee", "report", "third_reading")
@@ -31,16 +32,6 @@ class Step:
     date: str | None
 
 
-# How a bill's path can end short of royal assent, as LEGISinfo records it: the event's
-# words (legacy export: "Bill Defeated at Second Reading", "Bill Defeated at Third
-# Reading", "Bill Not Proceeded With", "Dropped from Senate Order Paper"; a status naming
-# the same), checked in this order.
-_ENDING_WORDS = (
-    ("defeated", ("defeated", "negatived")),
-    ("not_proceeded", ("not proceeded",)),
-    ("dropped", ("dropped from",)),
-    ("withdrawn", ("withdrawn",)),
-)
 # What a stop of the tracker says, in every state.
 STATE_WORDS = {
     "done": N_("done"),
@@ -88,7 +79,7 @@ def _ending_kind(words: str | None) -> str | None:
     if not words:
         return None
     text = words.casefold()
-    return next((kind for kind, found in _ENDING_WORDS if any(w in text for w in found)), None)
+    return next((kind for kind, found in ENDING_WORDS if any(w in text for w in found)), None)
 
 
 def ending(bill: dict[str, Any]) -> Ending | None:

@@ -257,3 +257,27 @@ def test_a_bill_of_an_ended_session_says_what_that_means(http: httpx.Client) -> 
     # of a session still sitting (C-2 of 45-1).
     for path_ in ("/bills/44-1/C-11", "/bills/42-1/C-203", "/bills/45-1/C-2"):
         assert not doc(http.get(path_)).xpath("//p[contains(@class, 'session-ended')]"), path_
+
+
+def test_status_filter_counts_bills_by_how_their_path_ended(http: httpx.Client) -> None:
+    # The 2018 export of 42-1 prints, for a bill defeated or not proceeded with, the last
+    # stage it passed as its status ("Introduction and First Reading"); its events say how
+    # it ended: 60 bills have "Bill Defeated at Second Reading" (42), "Bill Defeated at
+    # Third Reading" (1), "Bill Not Proceeded With" (9) or "Dropped from Senate Order
+    # Paper" (8), and none of them royal assent.
+    ended = doc(http.get("/bills", params={"status": "defeated", "session": "42-1"}))
+    counts = cast(list[html.HtmlElement], ended.xpath("//p[@class='result-count']"))
+    assert [words(p) for p in counts] == ["60 bills · 50 on this page"]
+    numbers = cast(list[str], ended.xpath("//tbody/tr/td[1]/a/text()"))
+    following = cast(list[str], ended.xpath("//a[@rel='next']/@href"))
+    rest = doc(http.get(following[0]))
+    numbers += cast(list[str], rest.xpath("//tbody/tr/td[1]/a/text()"))
+    assert len(set(numbers)) == 60
+    assert {"C-203", "C-227", "S-204", "S-219", "S-230", "S-241"} <= set(numbers)
+    # Of its 20 bills whose status names second reading ("Second Reading", "Second Reading
+    # and Referral to Committee"), 6 were then not proceeded with: 14 are at second reading.
+    second = doc(http.get("/bills", params={"status": "second_reading", "session": "42-1"}))
+    counts = cast(list[html.HtmlElement], second.xpath("//p[@class='result-count']"))
+    assert [words(p) for p in counts] == ["14 bills"]
+    numbers = cast(list[str], second.xpath("//tbody/tr/td[1]/a/text()"))
+    assert "C-226" not in numbers and "C-240" not in numbers  # not proceeded with
