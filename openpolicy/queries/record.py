@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections import Counter
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypedDict
@@ -80,7 +81,9 @@ class Divisions:
     # (vote id, party id or 0) -> the party's majority, None on a tie; absent: no ballots
     majority: dict[tuple[int, int], str | None]
     ids: list[int]  # the divisions' ids, oldest first (as `keys`)
+    years: list[int]  # the calendar year of each, oldest first (as `keys`)
     by_id: dict[int, Division]
+    year_of: dict[int, int]  # division id -> calendar year
     # party id (0: none) -> the divisions its majority voted yea in, and nay in
     yea_majority: dict[int, frozenset[int]]
     nay_majority: dict[int, frozenset[int]]
@@ -113,7 +116,9 @@ async def _load(conn: ReadConnection, version: int) -> Divisions:
         [(r.date, r.id) for r in rows],
         majority,
         [r.id for r in rows],
+        [r.date.year for r in rows],
         {r.id: r for r in rows},
+        {r.id: r.date.year for r in rows},
         {party: frozenset(ids) for (side, party), ids in sides.items() if side == "yea"},
         {party: frozenset(ids) for (side, party), ids in sides.items() if side == "nay"},
     )
@@ -328,14 +333,29 @@ async def record_by_year(conn: ReadConnection, member_id: int) -> list[YearTally
     known = await reference(conn)
     member = await _member(conn, known, member_id)
     held = await divisions(conn)
-    # The divisions during the member's terms: slices of the date-ordered ids.
+    # The divisions during the member's terms: slices of the date-ordered ids, merged where
+    # terms touch or overlap so that no division counts twice.
+    spans = sorted(
+        (
+            bisect.bisect_left(held.keys, (term.start, -1)),
+            bisect.bisect_right(held.keys, (term.end, 2**63)),
+        )
+        for term in member.terms
+    )
+    merged: list[list[int]] = []
+    for first, last in spans:
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], last)
+        elif first < last:
+            merged.append([first, last])
+    held_in_term: Counter[int] = Counter()
     in_term: set[int] = set()
-    for term in member.terms:
-        first = bisect.bisect_left(held.keys, (term.start, -1))
-        last = bisect.bisect_right(held.keys, (term.end, 2**63))
+    for first, last in merged:
+        held_in_term.update(held.years[first:last])
         in_term.update(held.ids[first:last])
     # The member's ballots grouped by (value, party): a handful of rows of id arrays; the
-    # counts are set operations against the per-party majorities held in memory.
+    # counts are set operations against the per-party majorities held in memory, and
+    # counting by year runs in C (Counter over a map), not a Python loop per ballot.
     groups = await fetch_all(
         conn,
         _BallotGroup,
@@ -344,18 +364,17 @@ async def record_by_year(conn: ReadConnection, member_id: int) -> list[YearTally
         (member_id,),
         binary=True,
     )
-    counts: dict[int, list[int]] = {}  # year -> [divisions, voted, dissents]
-    for vote_id in in_term:
-        counts.setdefault(held.by_id[vote_id].date.year, [0, 0, 0])[0] += 1
+    year_of = held.year_of.__getitem__
+    voted: Counter[int] = Counter()
+    dissents: Counter[int] = Counter()
     for group in groups:
         cast = in_term.intersection(group.vote_ids)
-        for vote_id in cast:
-            counts[held.by_id[vote_id].date.year][1] += 1
+        voted.update(map(year_of, cast))
         if group.value not in ("yea", "nay"):
             continue
         against = held.nay_majority if group.value == "yea" else held.yea_majority
         if group.party_id is not None:
-            dissented = cast & against.get(group.party_id, frozenset())
+            dissented: set[int] = cast & against.get(group.party_id, frozenset())
         else:  # no party on the ballot: the party of the term covering it
             dissented = set()
             for vote_id in cast:
@@ -363,8 +382,8 @@ async def record_by_year(conn: ReadConnection, member_id: int) -> list[YearTally
                 party = covering.party_id if covering is not None and covering.party_id else 0
                 if vote_id in against.get(party, frozenset()):
                     dissented.add(vote_id)
-        for vote_id in dissented:
-            counts[held.by_id[vote_id].date.year][2] += 1
+        dissents.update(map(year_of, dissented))
+    counts = {year: [held_in_term[year], voted[year], dissents[year]] for year in held_in_term}
     return [YearTally(year, *counts[year]) for year in sorted(counts)]
 
 

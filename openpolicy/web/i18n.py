@@ -8,6 +8,7 @@ catalogues under `locale/`; data comes from the row's `_fr` column when the sour
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -140,9 +141,18 @@ def format_datetime(value: dt.datetime | str | None, lang: Lang) -> str:
     return f"{format_date(value, lang, 'medium')} {format_time(value, lang)}"
 
 
+# Babel formats a number in 30–50 µs, and a member's page shows a hundred (counts and
+# rates by year): whole numbers and rates rounded as Babel rounds them are formatted once.
 def format_number(value: int | float | None, lang: Lang) -> str:
     if value is None:
         return ""
+    if type(value) is int:
+        return _format_whole(value, lang)
+    return format_decimal(value, locale=babel_locale(lang))
+
+
+@lru_cache(maxsize=16384)
+def _format_whole(value: int, lang: Lang) -> str:
     return format_decimal(value, locale=babel_locale(lang))
 
 
@@ -150,4 +160,16 @@ def format_pct(value: float | None, lang: Lang) -> str:
     """A ratio in [0, 1] as `93.4%` / `93,4 %`; an em dash when there is nothing to divide."""
     if value is None:
         return "—"
-    return format_percent(value, format="#,##0.0%", locale=babel_locale(lang))
+    # Babel reads the value as Decimal(str(value)) and rounds the percentage to a tenth,
+    # half to even: the same steps give the per-mille that its output depends on.
+    permille = Decimal(str(value)).scaleb(3).to_integral_value(rounding=ROUND_HALF_EVEN)
+    if not permille.is_finite():
+        return format_percent(value, format="#,##0.0%", locale=babel_locale(lang))
+    return _format_permille(int(permille), lang)
+
+
+@lru_cache(maxsize=8192)
+def _format_permille(permille: int, lang: Lang) -> str:
+    return format_percent(
+        Decimal(permille).scaleb(-3), format="#,##0.0%", locale=babel_locale(lang)
+    )

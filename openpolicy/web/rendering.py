@@ -7,6 +7,8 @@ Each language gets its own environment with its catalogue installed, so template
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from openpolicy.config import Settings
@@ -35,6 +37,50 @@ def highlight(snippet: str | None) -> Markup:
     return Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
 
 
+# `{{ _("…") }}` with a literal message and no values (either quote, no escapes inside).
+_CONSTANT_MESSAGE = re.compile(r"""\{\{\s*_\(\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*\)\s*\}\}""")
+_TEMPLATE_SYNTAX = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
+def fold_messages(source: str, gettext: Callable[[str], str]) -> str:
+    """A template's source with each `{{ _("literal") }}` replaced by its translation.
+
+    Why: an environment serves one language, so a message without values has one output
+    for the life of the process, yet Jinja would look `_` up, call it through the context
+    and format it on every render (15–40 µs each, 20–25 per page). The text put in is
+    exactly what that call outputs: the translation taken as markup, `%%` as `%`.
+    Messages whose translation holds template syntax or a line break are left as calls."""
+
+    def translate(match: re.Match[str]) -> str:
+        message = match.group(1) if match.group(1) is not None else match.group(2)
+        try:
+            output = gettext(message) % {}
+        except (TypeError, ValueError, KeyError):
+            return match.group(0)
+        if "\n" in output or any(mark in output for mark in _TEMPLATE_SYNTAX):
+            return match.group(0)
+        return output
+
+    return _CONSTANT_MESSAGE.sub(translate, source)
+
+
+class TranslatedLoader(BaseLoader):
+    """The templates of one language, with their constant messages already translated."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.files = FileSystemLoader(TEMPLATES_DIR)
+        self.gettext = i18n.translations(lang).gettext
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = self.files.get_source(environment, template)
+        return fold_messages(source, self.gettext), filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return self.files.list_templates()
+
+
 class PageEnvironment(Environment):
     """Jinja's environment with `obj.name` read from a dict's keys first.
 
@@ -53,7 +99,7 @@ class PageEnvironment(Environment):
 
 def _make_environment(lang: Lang) -> Environment:
     env = PageEnvironment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=TranslatedLoader(lang),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

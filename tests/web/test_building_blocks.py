@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any, NamedTuple
 
+from babel.numbers import format_decimal, format_percent
 from lxml import etree
 
 from openpolicy.web import i18n
@@ -34,6 +36,23 @@ def test_dates_and_numbers_follow_the_reader() -> None:
     assert i18n.format_date(day, "fr") == "26 novembre 2021"
     assert i18n.format_number(12345, "fr") == "12\xa0345"  # fr_CA groups with a no-break space
     assert i18n.format_pct(None, "en") == "—"
+
+
+def test_cached_numbers_and_rates_read_exactly_as_babel_formats_them() -> None:
+    """Whole numbers and rates are formatted once per value: the output must stay Babel's
+    own for every value, halves included (Babel rounds a tenth of a percent half to even)."""
+    rng = random.Random(16)
+    rates = [rng.random() for _ in range(3000)] + [i / 2000 for i in range(2001)]
+    rates += [0.0, 1.0, 0.0005, 0.0015, 0.00125, 0.99951, 1.5, -0.25, float("nan")]
+    for lang in i18n.LANGUAGES:
+        locale = i18n.babel_locale(lang)
+        for rate in rates:
+            assert i18n.format_pct(rate, lang) == format_percent(
+                rate, format="#,##0.0%", locale=locale
+            ), (rate, lang)
+        for whole in [*range(-2000, 2000, 7), 10**9, 1_234_567]:
+            assert i18n.format_number(whole, lang) == format_decimal(whole, locale=locale)
+        assert i18n.format_number(1234.5, lang) == format_decimal(1234.5, locale=locale)
 
 
 def test_french_data_falls_back_to_english_only_when_missing() -> None:
