@@ -14,10 +14,10 @@ def mount_web(app: FastAPI) -> None:
     """Add the web site to `app` (call after the app's own error handlers are installed)."""
     from openpolicy.web.compression import CompressionMiddleware
     from openpolicy.web.errors import install_error_pages, maintenance_page, rate_limited_page
-    from openpolicy.web.routes import mount_static, web_router
+    from openpolicy.web.routes import add_web_routes, mount_static
 
     mount_static(app)
-    app.include_router(web_router())
+    add_web_routes(app)
     install_error_pages(app)
     # The API's front door answers maintenance itself; on web paths it asks us for the page.
     app.state.maintenance_page = maintenance_page

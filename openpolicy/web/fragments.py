@@ -49,10 +49,18 @@ class _Words:
         self.lang = lang
         self.catalogue = i18n.translations(lang)
         self.results = {code: _text(label(RESULTS, code, lang)) for code in RESULTS}
+        self.messages: dict[str, str] = {}  # message -> its translation, escaped
 
     def say(self, message: str, **values: Any) -> str:
-        """`_()` of the templates: the translation, escaped, with its values escaped."""
-        return str(Markup(escape(self.catalogue.gettext(message))) % values)
+        """`_()` of the templates: the translation, escaped, with its values escaped (each
+        message translated and escaped once; a list row says two or three)."""
+        escaped = self.messages.get(message)
+        if escaped is None:
+            escaped = self.messages[message] = str(escape(self.catalogue.gettext(message)))
+        return escaped % {
+            name: str(value) if type(value) is int else str(escape(value))
+            for name, value in values.items()
+        }
 
     def path(self, neutral: str) -> str:
         return i18n.localize_path(neutral, self.lang)
@@ -64,10 +72,16 @@ class _Words:
     def date(self, value: Any, style: str = "long") -> str:
         if value is None:
             return ""
-        return (
-            f'<time datetime="{_text(isodate(value))}">'
-            f"{_text(i18n.format_date(value, self.lang, style))}</time>"
-        )
+        return _time_tag(value, self.lang, style)
+
+
+# Lists repeat their days: each `<time>` is written once per day, language and style.
+@lru_cache(maxsize=16384)
+def _time_tag(value: Any, lang: Lang, style: str) -> str:
+    return (
+        f'<time datetime="{_text(isodate(value))}">'
+        f"{_text(i18n.format_date(value, lang, style))}</time>"
+    )
 
 
 @lru_cache(maxsize=len(i18n.LANGUAGES))

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from babel.numbers import format_decimal, format_percent
 from lxml import etree
+from starlette.routing import Match
 
 from openpolicy.web import i18n
 from openpolicy.web.atom import ATOM_NS, Entry, atom_feed
@@ -16,6 +17,7 @@ from openpolicy.web.compression import is_web_path
 from openpolicy.web.fragments import same_day_repeats, yea_nay_bar
 from openpolicy.web.palette import UNKNOWN, party_colour
 from openpolicy.web.progress import current_step, history, status_group, tracker
+from openpolicy.web.routes import WebPages, section_of, web_router
 from openpolicy.web.subjects import short_subject
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -322,3 +324,25 @@ def test_status_groups_fold_old_and_new_wordings() -> None:
     assert status_group("Concurrence at Report Stage") == "report"
     assert status_group("At second reading in the House of Commons") == "second_reading"
     assert status_group(None) is None
+
+
+def test_web_pages_are_routed_by_their_first_segment_and_leave_the_api_alone() -> None:
+    pages = WebPages(web_router().routes)
+
+    def routed(path: str, method: str = "GET") -> tuple[Match, str | None]:
+        scope = {"type": "http", "path": path, "root_path": "", "method": method}
+        match, child = pages.matches(scope)
+        return match, getattr(child.get("route"), "name", None)
+
+    assert section_of("/fr/bills/45-1/C-2") == "bills"
+    assert section_of("/fr") == section_of("/") == ""
+    assert section_of("/fresh") == "fresh"
+    assert routed("/") == (Match.FULL, "web_home_en")
+    assert routed("/fr") == (Match.FULL, "web_home_fr")
+    assert routed("/fr/bills/45-1/C-2") == (Match.FULL, "web_bill_fr")
+    assert routed("/votes/45-1/12") == (Match.FULL, "web_vote_en")
+    assert routed("/votes/45-1/twelve") == (Match.NONE, None)  # {number:int}
+    assert routed("/feeds/members/7.atom") == (Match.FULL, "web_feed_member_en")
+    assert routed("/bills", "DELETE")[0] == Match.PARTIAL  # a 405, not a 404
+    for elsewhere in ("/api/v1/bills", "/health", "/static/site.css", "/fresh"):
+        assert routed(elsewhere) == (Match.NONE, None)
