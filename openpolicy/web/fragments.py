@@ -535,6 +535,12 @@ def member_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
 # --- a division's ballots -------------------------------------------------------------------
 
 
+# The same 338 members vote in division after division: each link is written once.
+@lru_cache(maxsize=8192)
+def _member_link(members: str, member_id: Any, name: str | None) -> str:
+    return f'<a href="{members}{member_id}">{_text(name)}</a>'
+
+
 def ballot_groups(
     breakdown: Sequence[PartyTally], ballots: Iterable[BallotOf], lang: Lang
 ) -> tuple[list[dict[str, Any]], int]:
@@ -550,7 +556,7 @@ def ballot_groups(
     dissenters = 0
     for ballot in ballots:
         party, value = ballot["party"], ballot["value"]
-        link = f'<a href="{members}{ballot["member_id"]}">{_text(ballot["name"])}</a>'
+        link = _member_link(members, ballot["member_id"], ballot["name"])
         word = words.get(value) or _text(value)
         expected = majority.get(party)
         if (

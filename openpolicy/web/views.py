@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from openpolicy.queries.paging import Page, PageRequest, decode_cursor
 from openpolicy.vocab import ascii_int
 
 
+@lru_cache(maxsize=16384)  # names and ridings come back on every division page
 def folded(text: str) -> str:
     """Lower case without accents or extra spaces: "Saint-Laurent" finds "saint laurent"."""
     decomposed = unicodedata.normalize("NFKD", text.replace("-", " "))
