@@ -699,6 +699,20 @@ def _datalist(names: tuple[str | tuple[str, str], ...]) -> str:
     )
 
 
+@lru_cache(maxsize=8192)
+def _voter_option(name: str, riding: str | None) -> str:
+    return f'<option value="{_text(name)}">{_text(riding or "")}</option>'
+
+
+def voter_options(ballots: Iterable[BallotOf]) -> Markup:
+    """A division's voters as type-ahead suggestions (name, riding beside it), in the order
+    of its ballots: the same members vote division after division, so each option is
+    written once and a page joins ~338 strings instead of sorting and escaping them."""
+    return Markup(
+        "\n    ".join(_voter_option(b["name"], b["constituency"]) for b in ballots if b["name"])
+    )
+
+
 def datalist_options(names: Sequence[str | tuple[str, str]]) -> Markup:
     """The suggestions of a type-ahead field (a `<datalist>`: the browser's own type-ahead,
     no script), rendered once per list of names. A (name, label) pair shows its label

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from openpolicy.queries import votes
 from openpolicy.web.charts import ChartLabels, PartyTally, party_breakdown_svg
 from openpolicy.web.deps import reading
-from openpolicy.web.fragments import ballot_groups, vote_rows
+from openpolicy.web.fragments import ballot_groups, vote_rows, voter_options
 from openpolicy.web.i18n import Lang, pick, translate
 from openpolicy.web.labels import PARTIES, RESULTS, label
 from openpolicy.web.rendering import page_lang, render_html
@@ -79,15 +79,9 @@ async def vote_page(request: Request, session: str, number: int) -> HTMLResponse
         chart=party_chart(vote["party_breakdown"], lang) if vote["ballots"] else None,
         mp=wanted,
         found=find_ballots(vote["ballots"], wanted) if wanted else [],
-        voters=voter_suggestions(vote["ballots"]),
+        voters=voter_options(vote["ballots"]),  # the lookup's type-ahead: who voted
         og_type="article",
     )
-
-
-def voter_suggestions(ballots: list[votes.BallotOf]) -> list[tuple[str, str]]:
-    """The lookup field's type-ahead: who voted, A to Z, each with their riding."""
-    named = {(name, b["constituency"] or "") for b in ballots if (name := b["name"])}
-    return sorted(named, key=lambda pair: folded(pair[0]))
 
 
 MAX_FOUND = 12

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
