@@ -27,8 +27,19 @@ from openpolicy.queries.record import RecordItem
 from openpolicy.queries.votes import BallotOf, PartyTally, VoteItem
 from openpolicy.web import i18n
 from openpolicy.web.i18n import Lang, translate
-from openpolicy.web.labels import BALLOTS, PARTIES, PROVINCES, RESULTS, ROLES, label
+from openpolicy.web.labels import (
+    BALLOTS,
+    CHAMBERS,
+    PARTIES,
+    PROVINCES,
+    RESULTS,
+    ROLES,
+    STAGE_STATES,
+    STAGES,
+    label,
+)
 from openpolicy.web.palette import party_colour
+from openpolicy.web.progress import STATE_WORDS
 from openpolicy.web.subjects import short_subject
 from openpolicy.web.views import paragraphs, sitting_path
 
@@ -57,6 +68,20 @@ class _Words:
         escaped = self.messages.get(message)
         if escaped is None:
             escaped = self.messages[message] = str(escape(self.catalogue.gettext(message)))
+        return escaped % {
+            name: str(value) if type(value) is int else str(escape(value))
+            for name, value in values.items()
+        }
+
+    def ngettext(self, singular: str, plural: str, num: int, **values: Any) -> str:
+        """`ngettext()` of the templates: the form for `num`, escaped, `%(num)s` filled in."""
+        key = f"{singular}\x00{plural}\x00{num}"
+        escaped = self.messages.get(key)
+        if escaped is None:
+            escaped = str(escape(self.catalogue.ngettext(singular, plural, num)))
+            if len(self.messages) < 4096:  # counts are unbounded; the words are not
+                self.messages[key] = escaped
+        values.setdefault("num", num)
         return escaped % {
             name: str(value) if type(value) is int else str(escape(value))
             for name, value in values.items()
@@ -221,6 +246,100 @@ def party_tag(name: str | None, lang: Lang) -> str:
     if not name:
         return ""
     return f'<span class="party {_party_class(name)}">{_text(label(PARTIES, name, lang))}</span>'
+
+
+# --- a bill's page ---------------------------------------------------------------------------
+
+
+def bill_tracker(chambers: Sequence[str], steps: Sequence[Any], now: Any, lang: Lang) -> Markup:
+    """The tracker's chambers and their stops (done, current, to come, or where the path
+    ended and not reached after it), the stop the bill is at marked `aria-current`."""
+    w = words(lang)
+    out = ['<ol class="tracker-chambers">']
+    for chamber in (*chambers, "royal_assent"):
+        out.append(
+            '  <li class="tracker-chamber">\n'
+            f'    <span class="tracker-chamber-name">{_text(label(CHAMBERS, chamber, lang))}'
+            "</span>\n"
+            '    <ol class="tracker-steps">'
+        )
+        for step in steps:
+            if step.chamber != chamber:
+                continue
+            css = f"step step-{_text(step.state)}"
+            current = ""
+            if step is now:
+                current = ' aria-current="step"'
+                if step.state != "current":
+                    css += " step-ended"
+            when = f" · {w.date(step.date, 'medium')}" if step.date else ""
+            out.append(
+                f'      <li class="{css}"{current}>\n'
+                '        <span class="step-dot" aria-hidden="true"></span>\n'
+                f'        <span class="step-name">{_text(label(STAGES, step.stage, lang))}</span>\n'
+                f'        <span class="step-state">{w.say(STATE_WORDS[step.state])}{when}</span>\n'
+                "      </li>"
+            )
+        out.append("    </ol>\n  </li>")
+    out.append("</ol>")
+    return Markup("\n".join(out))
+
+
+def bill_timeline(runs: Sequence[Mapping[str, Any]], lang: Lang) -> Markup:
+    """The stage history, per run of one chamber: each stage (repeated debate days in one
+    row with their count and dates), its outcome, its date or dates."""
+    w = words(lang)
+    out = []
+    for run in runs:
+        out.append(f"<h3>{_text(label(CHAMBERS, run['chamber'], lang))}</h3>")
+        out.append('<ol class="timeline">')
+        for stage in run["stages"]:
+            done = "done" if stage.dates and stage.outcome != "not_reached" else "pending"
+            name = i18n.pick(lang, stage.name_en, stage.name_fr) or label(STAGES, stage.stage, lang)
+            outcome = (
+                f'<span class="meta">— {_text(label(STAGE_STATES, stage.outcome, lang))}</span>'
+                if stage.outcome
+                else ""
+            )
+            if len(stage.dates) > 1:
+                span = w.say(
+                    "%(first)s to %(last)s",
+                    first=i18n.format_date(stage.first, lang, "medium"),
+                    last=i18n.format_date(stage.last, lang, "medium"),
+                )
+                days = " · ".join(w.date(day, "medium") for day in stage.dates)
+                when = (
+                    f'<span class="when">'
+                    f"{w.ngettext('%(num)s sitting day', '%(num)s sitting days', len(stage.dates))}"
+                    f", {span}</span>\n"
+                    f'    <span class="meta days">{days}</span>'
+                )
+            else:
+                first = w.date(stage.first, "long") if stage.first else w.say("No date yet")
+                when = f'<span class="when">{first}</span>'
+            out.append(
+                f'  <li class="{done}">\n'
+                f"    <strong>{_text(name)}</strong>\n"
+                f"    {outcome}\n"
+                f"    {when}\n"
+                "  </li>"
+            )
+        out.append("</ol>")
+    return Markup("\n".join(out))
+
+
+def bill_debates(debates: Iterable[Mapping[str, Any]], lang: Lang) -> Markup:
+    """The sittings whose debates mention the bill, with how many times."""
+    w = words(lang)
+    return Markup(
+        "\n  ".join(
+            f'<li><a href="{w.path("/debates/")}{_text(d["session"])}/{_text(d["number"])}">'
+            f"{w.date(d['date'], 'full')}</a>\n"
+            f'    <span class="meta">— '
+            f"{w.ngettext('%(num)s mention', '%(num)s mentions', d['mentions'])}</span></li>"
+            for d in debates
+        )
+    )
 
 
 # --- list pages and the home page -----------------------------------------------------------

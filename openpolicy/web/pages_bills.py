@@ -106,14 +106,13 @@ async def bill_page(request: Request, session: str, number: str) -> HTMLResponse
     steps = progress.tracker(dict(bill))
     now = progress.current_step(steps)
     ended = progress.ending(dict(bill))
+    timeline = chamber_runs(progress.history(list(map(dict, bill["stages"]))))
     return render_html(
         request,
         "bill.html",
         bill=bill,
-        steps=steps,
-        chambers=progress.chamber_order(dict(bill)),
+        tracker=fragments.bill_tracker(progress.chamber_order(dict(bill)), steps, now, lang),
         now=now,
-        state_words=progress.STATE_WORDS,
         # How its path ended, in words naming the chamber and the stage it ended at.
         ended_status=progress.ENDED_STATUS.get((ended.kind, now.chamber))
         if ended is not None and now is not None
@@ -122,7 +121,9 @@ async def bill_page(request: Request, session: str, number: str) -> HTMLResponse
         # the bill died on the Order Paper, or the record predates the end (the 2018
         # export of 42-1 does); the page says both, with the record's last date.
         session_ended=session_ended if not bill["royal_assent"] and ended is None else None,
-        timeline=chamber_runs(progress.history(list(map(dict, bill["stages"])))),
+        timeline=timeline,
+        timeline_html=fragments.bill_timeline(timeline, lang),
+        debates=fragments.bill_debates(bill["debates"], lang),
         divisions=fragments.division_items(bill["divisions"], lang),
         legisinfo_url=legisinfo_url(bill["session"], bill["number"], lang),
         og_type="article",
