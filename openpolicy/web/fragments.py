@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
@@ -649,6 +650,74 @@ def member_hits(hits: Iterable[dict[str, Any]], lang: Lang) -> Markup:
             for h in hits
         )
     )
+
+
+# --- the search page's facets ----------------------------------------------------------------
+
+
+def _search_url(w: _Words, params: Mapping[str, Any]) -> str:
+    """`/search` in the reader's language with the non-empty parameters (as `url()`)."""
+    query = {key: value for key, value in params.items() if value not in (None, "")}
+    target = w.path("/search")
+    return _text(f"{target}?{urlencode(query)}" if query else target)
+
+
+def search_facets(facets: Any, filters: Mapping[str, Any], party: str | None, lang: Lang) -> Markup:
+    """The facet lists that narrow the speeches (party, speaker, session, year), each value a
+    link to the same search with that filter added and its count of matches."""
+    w = words(lang)
+
+    def item(added: Mapping[str, Any], text: str, hits: int, current: bool = False) -> str:
+        mark = ' aria-current="true"' if current else ""
+        return (
+            f'<li><a href="{_search_url(w, {**filters, **added})}"{mark}>{_text(text)}</a>'
+            f' <span class="count">{i18n.format_number(hits, lang)}</span></li>'
+        )
+
+    def facet_list(heading: str, items: Iterable[str]) -> str:
+        return f'<h3>{w.say(heading)}</h3>\n<ul class="facet-list">\n{"".join(items)}\n</ul>'
+
+    speech = {"type": "speech"}
+    out = []
+    if facets.parties:
+        out.append(
+            facet_list(
+                "Party",
+                (
+                    item(
+                        {"party": f.value, **speech},
+                        label(PARTIES, f.label, lang),
+                        f.hits,
+                        current=party == f.value,
+                    )
+                    for f in facets.parties
+                ),
+            )
+        )
+    if facets.members:
+        out.append(
+            facet_list(
+                "Speaker",
+                (item({"member": f.value, **speech}, f.label, f.hits) for f in facets.members),
+            )
+        )
+    if len(facets.sessions) > 1:
+        out.append(
+            facet_list(
+                "Session", (item({"session": f.value}, f.label, f.hits) for f in facets.sessions)
+            )
+        )
+    if len(facets.years) > 1:
+        out.append(
+            facet_list(
+                "Year",
+                (
+                    item({"from": f"{f.value}-01-01", "to": f"{f.value}-12-31"}, f.label, f.hits)
+                    for f in facets.years
+                ),
+            )
+        )
+    return Markup("\n".join(out))
 
 
 # --- a division's ballots -------------------------------------------------------------------

@@ -114,6 +114,9 @@ async def search_page(request: Request) -> HTMLResponse:
         if overview
         else {},
         trend=_trend(overview, q or "", lang) if overview else None,
+        facet_lists=fragments.search_facets(overview.facets, filters, party, lang)
+        if overview and overview.facets
+        else None,
         next_url=next_page_url(request, encoded),
         options={
             "types": [(code, label(SEARCH_TYPES, code, lang)) for code in TYPES],
