@@ -15,6 +15,7 @@ from openpolicy.errors import NotFoundError
 from openpolicy.queries._sql import (
     Where,
     contains,
+    database_of,
     fetch_all,
     fetch_list_page,
     fetch_value,
@@ -23,6 +24,7 @@ from openpolicy.queries._sql import (
 )
 from openpolicy.queries.counts import count_list
 from openpolicy.queries.export import Exported, list_export
+from openpolicy.queries.freshness import version_of
 from openpolicy.queries.paging import Page, PageRequest, SortKey
 from openpolicy.queries.reference import per_version
 
@@ -148,15 +150,30 @@ class MemberName(NamedTuple):
     constituency: str | None
 
 
+MAX_NAME_LISTS = 256  # distinct (database, version, filters) kept; cleared when full
+_names: dict[tuple[Any, ...], list[MemberName]] = {}
+
+
 async def member_names(conn: ReadConnection, filters: MemberFilters) -> list[MemberName]:
     """The names (and latest seat) of every member the filters other than `name` match, A
     to Z: what the name field may suggest on a page of the list (the list's own FROM and
     WHERE, so a suggestion always finds someone)."""
-    lateral_params, where = _where(replace(filters, name=None))
+    others = replace(filters, name=None)
+    # Read once per data version and filter set, like the list's count: every page of the
+    # list (either language, any name typed) carries the same suggestions.
+    key = (database_of(conn), await version_of(conn), repr(others))
+    found = _names.get(key)
+    if found is not None:
+        return found
+    lateral_params, where = _where(others)
     query = sql.SQL(
         "SELECT m.full_name AS name, c.name_en AS constituency {f} WHERE {w} ORDER BY {o}, m.id"
     ).format(f=_from(filters.parliament), w=where.sql(), o=sql.SQL(DEFAULT_SORT.expression))
-    return await fetch_all(conn, MemberName, query, [*lateral_params, *where.params])
+    names = await fetch_all(conn, MemberName, query, [*lateral_params, *where.params])
+    if len(_names) >= MAX_NAME_LISTS:
+        _names.clear()
+    _names[key] = names
+    return names
 
 
 async def export_members(
