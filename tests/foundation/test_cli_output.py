@@ -163,3 +163,149 @@ def test_colours_only_on_a_terminal(
         output = subprocess.run(args, env=env, capture_output=True, text=True, check=False).stderr
     assert "no backup file nope.dump" in output
     assert ("\x1b[" in output) is coloured, repr(output)
+
+
+# --- The plain writer (no rich off a terminal) writes what rich writes ----------------------
+
+TEXTS = [
+    "",
+    "openpolicy-20260301T030000Z.dump",
+    "verified",
+    "a value with spaces",
+    "Débats de la Chambre",
+    "[bold]not markup[/bold]",
+    "files [1] and [x]",
+    ":thumbs_up: not an emoji",
+    "03:00:00 and :100: percent",
+    "x" * 95,
+    "C-11",
+    "7",
+]
+
+
+def _rich_lines(render: Any, width: int = 80) -> str:
+    """What rich writes to a plain (non-terminal) stream of this width."""
+    import io
+
+    from rich.console import Console
+
+    stream = io.StringIO()
+    render(Console(file=stream, width=width, highlight=False))
+    return stream.getvalue()
+
+
+@pytest.fixture
+def no_colour_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TTY_COMPATIBLE", "FORCE_COLOR", "COLUMNS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _random_table(seed: int) -> tuple[list[Any], list[list[Any]], str | None, int]:
+    import random
+
+    from rich.text import Text
+
+    from openpolicy.cli_output import Column
+
+    chance = random.Random(seed)
+    columns = [
+        Column(
+            chance.choice(["name", "age", "size", "state", "key", "status"]),
+            keep=chance.random() < 0.3,
+            right=chance.random() < 0.4,
+        )
+        for _ in range(chance.randint(1, 5))
+    ]
+    rows: list[list[Any]] = []
+    for _ in range(chance.randint(0, 4)):
+        row: list[Any] = []
+        for _ in columns:
+            value: Any = chance.choice(TEXTS)
+            if chance.random() < 0.2:
+                value = Text(value or "-", style="yellow")
+            elif chance.random() < 0.1:
+                value = chance.randint(0, 10**6)
+            row.append(value)
+        rows.append(row)
+    title = chance.choice([None, "", "Backups in /var/lib/openpolicy/backups", "3 object(s)"])
+    return columns, rows, title, chance.choice([40, 60, 80, 100, 132])
+
+
+def test_plain_tables_are_the_lines_rich_draws(no_colour_overrides: None) -> None:
+    from openpolicy.cli_output import _rich_table, plain_table, table_widths
+
+    drawn_plain = 0
+    for seed in range(300):
+        columns, rows, title, available = _random_table(seed)
+        widths = table_widths(columns, rows, available)
+        lines = plain_table(columns, rows, widths, title)
+        if lines is None:
+            continue
+        drawn_plain += 1
+        expected = _rich_lines(
+            lambda console, c=columns, r=rows, w=widths, t=title: _rich_table(c, r, w, t, console),
+            width=available,
+        )
+        assert "\n".join(lines) + "\n" == expected, (seed, columns, rows, title)
+    assert drawn_plain > 200  # most tables need no rich at all
+
+
+def test_values_rich_would_change_go_through_rich(no_colour_overrides: None) -> None:
+    from openpolicy.cli_output import Column, plain_table
+
+    columns = [Column("name", keep=True)]
+    assert plain_table(columns, [["tab\there"]], [20], None) is None
+    assert plain_table(columns, [["line\nbreak"]], [20], None) is None
+    assert plain_table(columns, [["議事録"]], [20], None) is None  # two cells a character
+    assert plain_table(columns, [[" padded "]], [20], None) is None
+    assert plain_table(columns, [["x"]], [4], "a title wider than the table") is None
+    # Rich shows a value with brackets as it is (not markup), on both paths.
+    lines = plain_table(columns, [["openpolicy-[x].dump"]], [19], None)
+    assert lines is not None and lines[-1] == "openpolicy-[x].dump"
+
+
+@pytest.mark.parametrize(
+    ("mark", "rest"),
+    [("error:", " " + text) for text in TEXTS if text] + [("… ", "loading 45-1"), ("warning:", "")],
+)
+def test_plain_message_lines_are_what_rich_writes(
+    mark: str, rest: str, no_colour_overrides: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rich.text import Text
+
+    from openpolicy.cli_output import _plain_line
+
+    if not _plain_line(sys.stderr, mark + rest):
+        assert (mark + rest).strip() != mark + rest  # only what rich must lay out is left to it
+        return
+    expected = _rich_lines(
+        lambda console: console.print(Text.assemble((mark, "red"), rest), soft_wrap=True)
+    )
+    assert capsys.readouterr().err == expected
+
+
+def test_terminal_detection_follows_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from openpolicy.cli_output import is_plain
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for environment in (
+        {},
+        {"FORCE_COLOR": "1"},
+        {"FORCE_COLOR": ""},
+        {"TTY_COMPATIBLE": "0"},
+        {"TTY_COMPATIBLE": "1"},
+        {"TTY_COMPATIBLE": "1", "FORCE_COLOR": ""},
+    ):
+        for name in ("TTY_COMPATIBLE", "FORCE_COLOR"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        for stream in (io.StringIO(), Terminal()):
+            assert is_plain(stream) is not Console(file=stream).is_terminal, environment
