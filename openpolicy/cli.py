@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from openpolicy import __version__
-from openpolicy.cli_kit import command_group, current_settings, exit_status, lazy_groups
+from openpolicy.cli_kit import (
+    command_group,
+    current_settings,
+    exit_status,
+    lazy_group,
+    lazy_groups,
+)
 from openpolicy.cli_output import (
     FormatOption,
     JsonFlag,
@@ -315,7 +321,7 @@ def main() -> None:
     exit_cleanly_on_sigterm()
     configure_console()  # warnings (an HTTP retry, a fallback) as readable lines
     try:
-        app()
+        lazy_group(app)()  # what `app()` runs, building only the command that runs
     except Exception as exc:
         if os.environ.get("OPENPOLICY_DEBUG"):
             raise

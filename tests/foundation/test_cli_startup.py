@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,56 @@ def test_a_mistyped_command_suggests_the_group() -> None:
     assert result.exit_code == 2
     assert "No such command 'bakup'" in result.output
     assert "'backup'" in result.output
+
+
+def _group_apps() -> dict[str, Any]:
+    import importlib
+
+    found = {}
+    for name, (target, _) in COMMAND_GROUPS.items():
+        module_name, _, attribute = target.partition(":")
+        found[name] = getattr(importlib.import_module(module_name), attribute)
+    return found
+
+
+def _helps(group: Any) -> dict[str, str]:
+    """Every command's (and sub-group's) full help, as `--help` prints it."""
+    import typer
+
+    context = typer.Context(group, info_name=group.name)
+    return {
+        name: group.get_command(context, name).get_help(
+            typer.Context(group.get_command(context, name), info_name=name, parent=context)
+        )
+        for name in group.list_commands(context)
+    }
+
+
+def test_lazily_built_groups_are_the_groups_typer_builds() -> None:
+    import typer
+    import typer.main
+
+    from openpolicy.cli_kit import lazy_group
+
+    for name, group_app in {"openpolicy": app, **_group_apps()}.items():
+        eager = typer.main.get_group(group_app)
+        lazy = lazy_group(group_app)
+        context = typer.Context(eager, info_name=name)
+        assert lazy.list_commands(context) == eager.list_commands(context), name
+        assert lazy.get_help(context) == eager.get_help(context), name
+        assert _helps(lazy) == _helps(eager), name
+
+
+def test_running_a_command_builds_that_command_only() -> None:
+    import typer
+
+    from openpolicy.cli_kit import lazy_group
+
+    database = lazy_group(_group_apps()["db"])
+    assert database.commands.built() == []
+    context = typer.Context(database, info_name="db")
+    name, command, _ = database.resolve_command(context, ["status", "--format", "json"])
+    assert name == "status" and command.name == "status"
+    assert database.commands.built() == ["status"]
+    assert "upgrade" in database.commands and database.commands.built() == ["status"]
+    assert len(database.commands) > 10  # the others are there, unbuilt
