@@ -230,10 +230,28 @@ def exit_status(exc: BaseException) -> tuple[int, list[str]]:
 
 
 def current_settings() -> Settings:
-    """The process-wide settings (imported on first use: pydantic-settings is not free)."""
-    from openpolicy.config import get_settings
+    """The process-wide settings (imported on first use: pydantic-settings is not free).
 
-    return get_settings()
+    pydantic looks for plugins (a scan of every installed distribution's entry points,
+    ~15 ms) when it builds its first validator; the settings are built without that scan, as
+    Typer builds its parameters' validators. Models built later (the app's) still get any
+    plugin installed."""
+    import os
+
+    previous = os.environ.get(_NO_PYDANTIC_PLUGINS)
+    os.environ[_NO_PYDANTIC_PLUGINS] = "1"
+    try:
+        from openpolicy.config import get_settings
+
+        return get_settings()
+    finally:
+        if previous is None:
+            del os.environ[_NO_PYDANTIC_PLUGINS]
+        else:
+            os.environ[_NO_PYDANTIC_PLUGINS] = previous
+
+
+_NO_PYDANTIC_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
 
 
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
