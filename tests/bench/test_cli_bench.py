@@ -6,7 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import FLOOR, REPO_ROOT, Timing, every_command_help, measure, report, world
+from bench.cli import (
+    FLOORS,
+    REPO_ROOT,
+    Timing,
+    compile_tree,
+    every_command_help,
+    measure,
+    report,
+    world,
+)
+
+FLOOR = ("<floor>",)
+INTERPRETER = ("<interpreter>",)
 
 
 def test_each_command_is_timed_in_each_tree(tmp_path: Path) -> None:
@@ -43,17 +55,31 @@ def test_report_judges_the_goal_on_the_last_tree(capsys: pytest.CaptureFixture[s
     assert report(slow, ["this"]) is False
 
 
-def test_the_floor_is_timed_beside_and_never_judged(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_floors_are_timed_beside_and_never_judged(capsys: pytest.CaptureFixture[str]) -> None:
     results: dict[tuple[str, ...], dict[str, Timing]] = {
+        INTERPRETER: {"this": Timing([0.6])},
         FLOOR: {"this": Timing([0.9])},
         ("version",): {"this": Timing([0.3])},
     }
-    assert report(results, ["this"]) is True  # the floor over 0.5 s fails nothing
+    assert report(results, ["this"]) is True  # a floor over 0.5 s fails nothing
     printed = capsys.readouterr().out
+    assert "floor: python -c 'pass'" in printed
     assert "floor: python -c 'import typer, typer._adapters'" in printed
     assert "slowest 0.300 s: met" in printed
 
 
-def test_the_floor_runs_the_interpreter_alone(tmp_path: Path) -> None:
-    results = measure({"this": REPO_ROOT}, [FLOOR], 1, world(tmp_path), tmp_path)
-    assert len(results[FLOOR]["this"].runs) == 1
+def test_the_floors_run_the_interpreter_alone(tmp_path: Path) -> None:
+    results = measure({"this": REPO_ROOT}, list(FLOORS), 1, world(tmp_path), tmp_path)
+    assert [len(results[floor]["this"].runs) for floor in FLOORS] == [1, 1]
+
+
+def test_commands_run_with_bytecode_as_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert "PYTHONDONTWRITEBYTECODE" not in world(tmp_path)
+    tree = tmp_path / "tree"
+    (tree / "openpolicy").mkdir(parents=True)
+    (tree / "openpolicy" / "__init__.py").write_text("VERSION = 1\n")
+    compile_tree(tree)
+    assert list((tree / "openpolicy" / "__pycache__").glob("__init__.*.pyc"))
