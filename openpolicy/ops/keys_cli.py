@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from openpolicy.cli_kit import command_group
+from openpolicy.cli_kit import command_group, current_settings
 from openpolicy.cli_output import (
     Column,
     FormatOption,
@@ -20,7 +19,6 @@ from openpolicy.cli_output import (
     print_table,
     wants_json,
 )
-from openpolicy.config import get_settings
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,7 +37,7 @@ def _connection() -> Iterator[psycopg.Connection[Any]]:
     """One transaction on the configured database (committed when the command succeeds)."""
     from openpolicy.db import connect
 
-    with connect(get_settings(), application_name="openpolicy-keys") as conn:
+    with connect(current_settings(), application_name="openpolicy-keys") as conn:
         yield conn
 
 
@@ -48,7 +46,7 @@ async def _listed(service: str | None) -> list[dict[str, Any]]:
     from openpolicy.db import connect_async
     from openpolicy.queries.admin import api_keys
 
-    async with connect_async(get_settings()) as conn:
+    async with connect_async(current_settings()) as conn:
         return await api_keys(conn, service)
 
 
@@ -111,6 +109,8 @@ def list_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Every key with its status (active, rotating, expired, revoked); never the key."""
+    import asyncio
+
     rows = asyncio.run(_listed(service))
     if wants_json(output, as_json):
         echo_json(rows)
@@ -174,7 +174,7 @@ def rotate(
     """Issue replacements; old keys stay valid for the grace period, then expire."""
     from openpolicy.api import keys
 
-    hours = grace_hours if grace_hours is not None else get_settings().api_key_grace_hours
+    hours = grace_hours if grace_hours is not None else current_settings().api_key_grace_hours
     with _connection() as conn:
         rotated = keys.rotate(conn, service, dt.timedelta(hours=hours))
     if wants_json(output, as_json):

@@ -35,6 +35,10 @@ HEAVY = (
     "jinja2",
     "zstandard",
     "typer.rich_utils",
+    # Off a terminal, output is written without rich (~40 ms of a 0.5 s budget).
+    "rich",
+    "rich.console",
+    "rich.table",
 )
 
 PROBE = """
@@ -43,6 +47,11 @@ heavy = {heavy!r}
 def report():
     sys.stdout.flush()
     loaded = sorted(name for name in heavy if name in sys.modules)
+    loader = sys.modules.get("pydantic.plugin._loader")
+    if loader is not None and loader._plugins is not None:
+        loaded.append("(pydantic plugin scan)")
+    if "pydantic_settings" in sys.modules:
+        loaded.append("(settings)")
     sys.stderr.write("\\nLOADED " + json.dumps(loaded) + "\\n")
 atexit.register(report)
 {body}
@@ -106,7 +115,34 @@ def test_quick_commands_run_without_heavy_modules(argv: tuple[str, ...], tmp_pat
         "from openpolicy.cli import main\n"
         "main()\n"
     )
-    assert loaded_heavy_modules(body, tmp_path, args=argv) == []
+    loaded = loaded_heavy_modules(body, tmp_path, args=argv)
+    # Only commands that read the settings load pydantic-settings, and none scans for
+    # pydantic plugins (every installed distribution's metadata) to do it.
+    assert loaded == (["(settings)"] if argv in {("db", "status"), ("backup", "list")} else [])
+
+
+def test_the_probe_sees_a_plugin_scan_and_the_settings(tmp_path: Path) -> None:
+    body = "from openpolicy.config import get_settings\nget_settings()\n"
+    assert loaded_heavy_modules(body, tmp_path) == ["(pydantic plugin scan)", "(settings)"]
+
+
+def test_reading_the_settings_leaves_the_plugin_switch_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    from openpolicy.cli_kit import current_settings
+    from openpolicy.config import get_settings
+
+    for value in (None, "logfire"):
+        if value is None:
+            monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+        else:
+            monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", value)
+        get_settings.cache_clear()
+        current_settings()
+        assert os.environ.get("PYDANTIC_DISABLE_PLUGINS") == value
+    get_settings.cache_clear()
 
 
 def test_the_probe_sees_a_heavy_import(tmp_path: Path) -> None:
