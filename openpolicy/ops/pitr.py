@@ -20,7 +20,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import threading
 import time
@@ -425,6 +424,8 @@ class _Tee:
 
 def _stream_and_read_label(source: IO[bytes], sink: Any) -> str:
     """Compress the whole tar stream, reading `backup_label` (start WAL) on the way through."""
+    import tarfile  # here: `backup list` imports this module and needs no tar
+
     tee = _Tee(source, sink)
     label = ""
     with tarfile.open(fileobj=cast(IO[bytes], tee), mode="r|") as archive:
@@ -610,6 +611,8 @@ def _pg_ctl(settings: Settings, data_dir: Path, args: list[str], timeout: float 
 
 
 def _extract(base: BaseBackup, destination: Path) -> None:
+    import tarfile
+
     import zstandard
 
     from openpolicy.ops.backups import sha256_file
