@@ -102,6 +102,17 @@ def _plain_line(stream: Any, text: str) -> bool:
     return True
 
 
+def _bold_line(text: str) -> bool:
+    """Write `text` on stdout in bold as rich would (bold on a terminal, `NO_COLOR` or not;
+    plain on a pipe or a dumb terminal); False (nothing written) when it needs rich."""
+    if is_plain(sys.stdout):
+        return _plain_line(sys.stdout, text)
+    if os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown") or not _verbatim(text):
+        return False
+    typer.echo(f"\x1b[1m{text}\x1b[0m", color=True)
+    return True
+
+
 def reader_gone(stream: Any = None) -> bool:
     """True when nobody reads our output any more: the pipe's reader exited
     (`openpolicy logs --follow | head -n 5`) or the terminal hung up. A following command
@@ -320,7 +331,7 @@ def _width(value: Any) -> int:
 
 def print_mapping(values: Mapping[str, Any], title: str | None = None) -> None:
     """`name  value` lines, names aligned; values whole (paths and URLs are copied)."""
-    if title and not (len(title) <= console_width() and _plain_line(sys.stdout, title)):
+    if title and not (len(title) <= console_width() and _bold_line(title)):
         stdout().print(styled(title, "bold"))
     width = max((len(name) for name in values), default=0)
     for name, value in values.items():

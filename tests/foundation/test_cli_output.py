@@ -309,3 +309,34 @@ def test_terminal_detection_follows_rich(monkeypatch: pytest.MonkeyPatch) -> Non
             monkeypatch.setenv(name, value)
         for stream in (io.StringIO(), Terminal()):
             assert is_plain(stream) is not Console(file=stream).is_terminal, environment
+
+
+@pytest.mark.parametrize("color_system", ["standard", "256", "truecolor"])
+@pytest.mark.parametrize("no_color", [False, True])
+def test_a_bold_title_on_a_terminal_is_what_rich_writes(
+    color_system: str,
+    no_color: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from openpolicy.cli_output import _bold_line
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stdout counts as a terminal, as for rich
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert _bold_line("Database")
+    stream = io.StringIO()
+    console = Console(
+        file=stream,
+        force_terminal=True,
+        color_system=color_system,  # type: ignore[arg-type]
+        no_color=no_color,
+    )
+    console.print(Text("Database", style="bold"))
+    assert capsys.readouterr().out == stream.getvalue() == "\x1b[1mDatabase\x1b[0m\n"
+    monkeypatch.setenv("TERM", "dumb")  # rich writes no styles there: left to rich
+    assert not _bold_line("Database")
