@@ -235,7 +235,9 @@ def current_settings() -> Settings:
     pydantic looks for plugins (a scan of every installed distribution's entry points,
     ~15 ms) when it builds its first validator; the settings are built without that scan, as
     Typer builds its parameters' validators. Models built later (the app's) still get any
-    plugin installed."""
+    plugin installed. What reading them loaded (pydantic, pydantic-settings) lives as long as
+    the process: it is frozen out of the collector's full passes, as `main()` does for Typer."""
+    import gc
     import os
 
     previous = os.environ.get(_NO_PYDANTIC_PLUGINS)
@@ -243,7 +245,11 @@ def current_settings() -> Settings:
     try:
         from openpolicy.config import get_settings
 
-        return get_settings()
+        first = get_settings.cache_info().currsize == 0
+        settings = get_settings()
+        if first:
+            gc.freeze()
+        return settings
     finally:
         if previous is None:
             del os.environ[_NO_PYDANTIC_PLUGINS]
