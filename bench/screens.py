@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "openpolicy-screens"
 DEFAULT_DATA_DIR = Path("/tmp/openpolicy-screens/pgdata")
@@ -49,6 +50,9 @@ PAGES: dict[str, str] = {
     "debate": "/debates/42-1/2",
     "speech": "/debates/42-1/2/6",
     "members": "/members",
+    "member": "/members/{member}",  # the first member of the A-Z list
+    "parties": "/parties",
+    "bill-ended": "/bills/42-1/C-203",  # defeated at second reading (42-1 export)
     "search": "/search?q=housing",
     "status": "/status",
     "api-docs": "/api/v1/docs",
@@ -123,6 +127,16 @@ def sample_server(data_dir: Path) -> Iterator[str]:
         cluster.detach()
 
 
+def first_member(page: Any, base_url: str) -> str:
+    """The id of the first member the members list shows (ids differ between databases)."""
+    page.goto(base_url + "/members", wait_until="load")
+    for href in page.eval_on_selector_all("a[href^='/members/']", "els => els.map(e => e.href)"):
+        tail = str(href).rsplit("/members/", 1)[1]
+        if tail.isdigit():
+            return tail
+    sys.exit("the members list links to no member")
+
+
 def shoot(base_url: str, out: Path, only: set[str] | None, full_page: bool) -> int:
     """Save every page type at both widths in both languages; print file and HTML size."""
     from playwright.sync_api import sync_playwright
@@ -134,13 +148,14 @@ def shoot(base_url: str, out: Path, only: set[str] | None, full_page: bool) -> i
         for width, viewport in WIDTHS.items():
             context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
             page = context.new_page()
+            member = first_member(page, base_url)
             for name, neutral in PAGES.items():
                 if only and name not in only:
                     continue
                 for lang in ("en", "fr"):
                     if lang == "fr" and name in ENGLISH_ONLY:
                         continue
-                    path = localized(neutral, lang)
+                    path = localized(neutral.replace("{member}", member), lang)
                     response = page.goto(base_url + path, wait_until="load")
                     status = response.status if response is not None else 0
                     size = len(response.body()) if response is not None else 0
