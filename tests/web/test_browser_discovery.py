@@ -7,20 +7,21 @@ through them work.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.support.services import LiveServer
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab
+from tests.web import browsers
+from tests.web.test_browser import Tab
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
+# The shared Chromium and its tab at both widths (tests/web/browsers.py).
+browser = browsers.browser
+tab = browsers.tab
+
 
 # The page types of issue 17 part A (language-neutral paths; {member} is found on the page
 # of division 43-2 No. 69, as a reader would).
@@ -34,24 +35,6 @@ PAGES = {
     "divisions-42-1": "/votes?session=42-1",
     "parties": "/parties",
 }
-
-
-@pytest.fixture(scope="module")
-def browser(web_server: LiveServer) -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module", params=sorted(WIDTHS))
-def tab(browser: Any, web_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Tab]:
-    width, height = WIDTHS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    yield Tab(context.new_page(), web_server.url)
-    context.close()
 
 
 def localized(path: str, lang: str) -> str:

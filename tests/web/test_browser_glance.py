@@ -8,20 +8,22 @@ and forth (divisions; members in both languages, axe checking a later page too).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.services import LiveServer
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab
+from tests.web import browsers
+from tests.web.test_browser import Tab
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
+# The shared Chromium and its tab at both widths (tests/web/browsers.py).
+browser = browsers.browser
+tab = browsers.tab
+
 PAGES = {
     "votes": "/votes",
     "votes-filtered": "/votes?session=42-1&bill=C-69",
@@ -37,24 +39,6 @@ PAGES = {
     "debate-english-only": "/debates/44-1/5",
     "members-filtered": "/members?status=all&province=AB",
 }
-
-
-@pytest.fixture(scope="module")
-def browser(web_server: LiveServer) -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module", params=list(WIDTHS))
-def tab(request: pytest.FixtureRequest, browser: Any, web_server: LiveServer) -> Iterator[Tab]:
-    width, height = WIDTHS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    yield Tab(context.new_page(), web_server.url)
-    context.close()
 
 
 def every_violation(tab: Tab) -> list[str]:

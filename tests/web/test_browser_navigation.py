@@ -9,20 +9,23 @@ in six parts of 100) and the retired LEGISinfo export of 42-1 (2018).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.services import LiveServer
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab
+from tests.web import browsers
+from tests.web.test_browser import Tab
 from tests.web.test_browser_glance import every_violation
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
+# The shared Chromium and its tab at both widths (tests/web/browsers.py).
+browser = browsers.browser
+tab = browsers.tab
+
 PAGES = {
     "sitting-part": "/debates/41-2/86?part=2",
     "sitting-english-only": "/debates/44-1/5?part=2",
@@ -40,24 +43,6 @@ IN_VIEW = """() => {
   const frame = scroller.getBoundingClientRect(), item = link.getBoundingClientRect();
   return item.top >= frame.top && item.bottom <= frame.bottom;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser(web_server: LiveServer) -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module", params=list(WIDTHS))
-def tab(request: pytest.FixtureRequest, browser: Any, web_server: LiveServer) -> Iterator[Tab]:
-    width, height = WIDTHS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    yield Tab(context.new_page(), web_server.url)
-    context.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
