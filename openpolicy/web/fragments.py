@@ -54,6 +54,14 @@ def _text(value: Any) -> str:
     return str(escape(value))
 
 
+def _escaped(values: Mapping[str, Any]) -> dict[str, str]:
+    """A message's values escaped as Markup's `%` escapes them (None reads "None")."""
+    return {
+        name: str(value) if type(value) is int else str(escape(value))
+        for name, value in values.items()
+    }
+
+
 class _Words:
     """The UI words rows repeat, translated and escaped once per language."""
 
@@ -69,10 +77,7 @@ class _Words:
         escaped = self.messages.get(message)
         if escaped is None:
             escaped = self.messages[message] = str(escape(self.catalogue.gettext(message)))
-        return escaped % {
-            name: str(value) if type(value) is int else str(escape(value))
-            for name, value in values.items()
-        }
+        return escaped % _escaped(values)
 
     def ngettext(self, singular: str, plural: str, num: int, **values: Any) -> str:
         """`ngettext()` of the templates: the form for `num`, escaped, `%(num)s` filled in."""
@@ -83,10 +88,7 @@ class _Words:
             if len(self.messages) < 4096:  # counts are unbounded; the words are not
                 self.messages[key] = escaped
         values.setdefault("num", num)
-        return escaped % {
-            name: str(value) if type(value) is int else str(escape(value))
-            for name, value in values.items()
-        }
+        return escaped % _escaped(values)
 
     def path(self, neutral: str) -> str:
         return i18n.localize_path(neutral, self.lang)

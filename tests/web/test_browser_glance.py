@@ -16,7 +16,6 @@ from tests.web import browsers
 from tests.web.test_browser import Tab
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 pytestmark = pytest.mark.browser
 
@@ -41,32 +40,9 @@ PAGES = {
 }
 
 
-def every_violation(tab: Tab) -> list[str]:
-    results = axe_sync.Axe().run(tab.page)
-    assert results.response["passes"], "axe-core ran no rule at all"
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in results.response["violations"]
-    ]
-
-
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_part_b_pages_are_accessible_at_both_widths(tab: Tab, lang: str) -> None:
-    problems: dict[str, list[str]] = {}
-    for neutral in PAGES.values():
-        path = neutral if lang == "en" else "/fr" + neutral
-        response = tab.visit(path)
-        assert response is not None and response.status == 200, path
-        found = every_violation(tab) + tab.errors
-        overflow = tab.page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            found.append(f"{overflow} px of sideways scrolling")
-        if found:
-            problems[path] = found
-    assert problems == {}
+    assert browsers.page_problems(tab, PAGES.values(), lang) == {}
 
 
 def test_a_partys_ballots_open_and_close(tab: Tab) -> None:
@@ -119,7 +95,7 @@ def test_members_list_pages_back_and_forth(tab: Tab, lang: str) -> None:
     tab.page.wait_for_url(re.compile(r".*/members\?cursor=.*"))
     assert tab.page.locator("tbody tr").first.inner_text() != first
     assert tab.page.locator(".result-count").inner_text().startswith("343 ")
-    assert every_violation(tab) == []  # a later page is as accessible as the first
+    assert browsers.every_violation(tab) == []  # a later page is as accessible as the first
     tab.page.get_by_role("link", name=previous).click()
     tab.page.wait_for_url(re.compile(r".*before=.*"))
     assert tab.page.locator("tbody tr").first.inner_text() == first

@@ -16,7 +16,6 @@ import pytest
 from tests.support.services import LiveServer
 from tests.web import browsers
 from tests.web.test_browser import Tab
-from tests.web.test_browser_glance import every_violation
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -47,20 +46,7 @@ IN_VIEW = """() => {
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_pages_are_accessible_at_both_widths(tab: Tab, lang: str) -> None:
-    problems: dict[str, list[str]] = {}
-    for neutral in PAGES.values():
-        path = neutral if lang == "en" else "/fr" + neutral
-        response = tab.visit(path)
-        assert response is not None and response.status == 200, path
-        found = every_violation(tab) + tab.errors
-        overflow = tab.page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            found.append(f"{overflow} px of sideways scrolling")
-        if found:
-            problems[path] = found
-    assert problems == {}
+    assert browsers.page_problems(tab, PAGES.values(), lang) == {}
 
 
 def read_to(tab: Tab, sequence: int) -> None:
