@@ -14,6 +14,7 @@ loudly instead of landing in the wrong field.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Concatenate, LiteralString, ParamSpec, Protocol, TypeVar
@@ -145,23 +146,41 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+_custom_plans: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "openpolicy_custom_plans", default=None
+)
+
+
+@contextlib.asynccontextmanager
+async def custom_plans(conn: ReadConnection) -> AsyncIterator[None]:
+    """Plan the statements run on `conn` inside this block for their own parameters, never
+    from a cached generic plan (read connections default to generic plans,
+    openpolicy.db.ReadPool). For statements whose best plan depends on the values, such as a
+    search word's frequency (openpolicy.queries.search). Nested blocks on the same
+    connection share the outer one's setting: a search of every kind sets it once, not once
+    per kind. RESET returns the connection to its default."""
+    if _custom_plans.get() == id(conn):
+        yield
+        return
+    await conn.execute("SET plan_cache_mode = force_custom_plan", prepare=False)
+    token = _custom_plans.set(id(conn))
+    try:
+        yield
+    finally:
+        _custom_plans.reset(token)
+        with contextlib.suppress(psycopg.Error):  # a broken connection is discarded
+            await conn.execute("RESET plan_cache_mode", prepare=False)
+
+
 def planned_per_call(
     query: Callable[Concatenate[ReadConnection, P], Awaitable[T]],
 ) -> Callable[Concatenate[ReadConnection, P], Awaitable[T]]:
-    """Plan this query function's statements for their own parameters, never from a cached
-    generic plan (read connections default to generic plans, openpolicy.db.ReadPool).
-
-    For statements whose best plan depends on the values, such as a search word's
-    frequency (openpolicy.queries.search). RESET returns the connection to its default."""
+    """Run this query function's statements under `custom_plans`."""
 
     @functools.wraps(query)
     async def planned(conn: ReadConnection, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        await conn.execute("SET plan_cache_mode = force_custom_plan", prepare=False)
-        try:
+        async with custom_plans(conn):
             return await query(conn, *args, **kwargs)
-        finally:
-            with contextlib.suppress(psycopg.Error):  # a broken connection is discarded
-                await conn.execute("RESET plan_cache_mode", prepare=False)
 
     return planned
 

@@ -782,6 +782,28 @@ async def search_bills(
     return SearchResult(items, total, "eq", next_cursor)
 
 
+@planned_per_call
+async def count_bills(conn: ReadConnection, q: str, lang: str, session: str | None) -> int:
+    """How many bills `search_bills` finds (its exact total), without ranking them: what a
+    search of another kind shows in its count of bills."""
+    parsed = await parse_query(conn, CONFIGS[lang], q)
+    column: LiteralString = "b.search_fr" if lang == "fr" else "b.search_en"
+    words: LiteralString = (
+        "concat_ws(' ', b.number, b.short_title_fr, b.title_fr)"
+        if lang == "fr"
+        else "concat_ws(' ', b.number, b.short_title_en, b.title_en)"
+    )
+    total = await fetch_value(
+        conn,
+        sql.SQL(
+            "SELECT count(*) FROM bills b WHERE {c} @@ %(q)s::tsquery"
+            " AND (%(session)s::int IS NULL OR b.session_id = %(session)s::int){r}"
+        ).format(c=sql.SQL(column), r=_required_sql(sql.SQL(words), parsed.required)),
+        {"q": parsed.stemmed, "session": await session_filter_id(conn, session)},
+    )
+    return int(total)
+
+
 class _DivisionHit(NamedTuple):
     id: int
     session: str
@@ -877,6 +899,41 @@ async def search_divisions(
     for item in items:
         del item["id"]
     return SearchResult(items, total, "eq", next_cursor)
+
+
+@planned_per_call
+async def count_divisions(
+    conn: ReadConnection,
+    q: str,
+    lang: str,
+    session: str | None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> int:
+    """How many divisions `search_divisions` finds (its exact total), without ranking them."""
+    parsed = await parse_query(conn, CONFIGS[lang], q)
+    column: LiteralString = "v.search_fr" if lang == "fr" else "v.search_en"
+    words: LiteralString = (
+        "concat_ws(' ', v.bill_number, coalesce(v.subject_fr, v.subject_en))"
+        if lang == "fr"
+        else "concat_ws(' ', v.bill_number, v.subject_en)"
+    )
+    total = await fetch_value(
+        conn,
+        sql.SQL(
+            "SELECT count(*) FROM votes v WHERE {c} @@ %(q)s::tsquery"
+            " AND (%(session)s::int IS NULL OR v.session_id = %(session)s::int)"
+            " AND (%(from)s::date IS NULL OR v.date >= %(from)s::date)"
+            " AND (%(to)s::date IS NULL OR v.date <= %(to)s::date){r}"
+        ).format(c=sql.SQL(column), r=_required_sql(sql.SQL(words), parsed.required)),
+        {
+            "q": parsed.stemmed,
+            "session": await session_filter_id(conn, session),
+            "from": date_from,
+            "to": date_to,
+        },
+    )
+    return int(total)
 
 
 class _MemberHit(NamedTuple):

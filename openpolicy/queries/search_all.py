@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from openpolicy.db import ReadConnection
 from openpolicy.queries import search
-from openpolicy.queries._sql import fetch_all
+from openpolicy.queries._sql import custom_plans, fetch_all
 from openpolicy.queries.reference import per_version, reference
 
 KINDS = ("speech", "bill", "division", "member")
@@ -72,7 +72,7 @@ class Facets:
 
 @dataclass
 class Overview:
-    results: dict[str, search.SearchResult]  # the kinds searched, in KINDS order
+    results: dict[str, search.SearchResult]  # the kinds listed (asked, or all), in KINDS order
     counts: dict[str, tuple[int, str]]  # kind -> (count, "eq" exact or "gte" at least)
     facets: Facets | None
     trend: list[MonthCount] | None  # speeches per month, when every match was seen
@@ -91,48 +91,38 @@ async def search_everything(conn: ReadConnection, request: SearchRequest) -> Ove
     """Every applicable kind searched; the asked kind (or each, previewed) with its items."""
     kinds = applicable(request)
     results: dict[str, search.SearchResult] = {}
-    for kind in kinds:
-        chosen = request.kind is None or request.kind == kind
-        limit = request.limit if request.kind == kind else request.preview
-        cursor = request.cursor if request.kind == kind else None
-        if kind == "speech":
-            results[kind] = await search.search_speeches(
-                conn,
-                search.SpeechSearch(
-                    q=request.q,
-                    lang=request.lang,
-                    member=request.member,
-                    party=request.party,
-                    session=request.session,
-                    date_from=request.date_from,
-                    date_to=request.date_to,
-                    # Only counted: the cheapest order, no snippets.
-                    sort=request.sort if chosen else "newest",
-                    limit=limit if chosen else 1,
-                    cursor=cursor,
-                    snippets=chosen,
-                ),
-            )
-        elif kind == "bill":
-            results[kind] = await search.search_bills(
-                conn, request.q, request.lang, request.session, limit, cursor
-            )
-        elif kind == "division":
-            results[kind] = await search.search_divisions(
-                conn,
-                request.q,
-                request.lang,
-                request.session,
-                limit,
-                cursor,
-                request.date_from,
-                request.date_to,
-            )
-        else:
-            results[kind] = await search.search_members(conn, request.q, limit)
+    counts: dict[str, tuple[int, str]] = {}
+    if "speech" in kinds:
+        chosen = request.kind in (None, "speech")
+        results["speech"] = await search.search_speeches(
+            conn,
+            search.SpeechSearch(
+                q=request.q,
+                lang=request.lang,
+                member=request.member,
+                party=request.party,
+                session=request.session,
+                date_from=request.date_from,
+                date_to=request.date_to,
+                # Only counted: the cheapest order, no snippets.
+                sort=request.sort if chosen else "newest",
+                limit=_limit(request, "speech") if chosen else 1,
+                cursor=request.cursor if request.kind == "speech" else None,
+                snippets=chosen,
+            ),
+        )
         if not chosen:
-            results[kind].items = []
-    counts = {kind: _count(found) for kind, found in results.items()}
+            results["speech"].items = []
+    # Bills, divisions and members are planned for the words searched: one setting for all.
+    async with custom_plans(conn):
+        for kind in kinds:
+            if kind == "speech":
+                continue
+            if request.kind not in (None, kind):
+                counts[kind] = (await _count_only(conn, request, kind), "eq")
+            else:
+                results[kind] = await _search_kind(conn, request, kind)
+    counts = {kind: counts.get(kind) or _count(results[kind]) for kind in kinds}
     speeches = results.get("speech")
     facets = trend = None
     if speeches is not None and (request.kind in (None, "speech")) and request.cursor is None:
@@ -140,6 +130,46 @@ async def search_everything(conn: ReadConnection, request: SearchRequest) -> Ove
         if speeches.total_relation == "eq" and speeches.matches:
             trend = monthly(speeches.matches)
     return Overview(results, counts, facets, trend)
+
+
+def _limit(request: SearchRequest, kind: str) -> int:
+    """The asked kind's page size; a preview of each kind when searching everything."""
+    return request.limit if request.kind == kind else request.preview
+
+
+async def _search_kind(
+    conn: ReadConnection, request: SearchRequest, kind: str
+) -> search.SearchResult:
+    """Bills, divisions or members found, with their items."""
+    cursor = request.cursor if request.kind == kind else None
+    if kind == "bill":
+        return await search.search_bills(
+            conn, request.q, request.lang, request.session, _limit(request, kind), cursor
+        )
+    if kind == "division":
+        return await search.search_divisions(
+            conn,
+            request.q,
+            request.lang,
+            request.session,
+            _limit(request, kind),
+            cursor,
+            request.date_from,
+            request.date_to,
+        )
+    return await search.search_members(conn, request.q, _limit(request, kind))
+
+
+async def _count_only(conn: ReadConnection, request: SearchRequest, kind: str) -> int:
+    """How many of a kind the search finds, when another kind was asked: counted, not
+    ranked."""
+    if kind == "bill":
+        return await search.count_bills(conn, request.q, request.lang, request.session)
+    if kind == "division":
+        return await search.count_divisions(
+            conn, request.q, request.lang, request.session, request.date_from, request.date_to
+        )
+    return (await search.search_members(conn, request.q, 0)).total
 
 
 def _count(found: search.SearchResult) -> tuple[int, str]:
