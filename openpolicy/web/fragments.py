@@ -166,7 +166,7 @@ def yea_nay_bar(yeas: int, nays: int, lang: Lang, *, paired: int = 0, pending: b
     w = words(lang)
     text = w.say("%(yeas)s yeas, %(nays)s nays", yeas=yeas, nays=nays)
     if paired:
-        text += ", " + w.say("%(num)s paired", num=paired)
+        text += ", " + w.ngettext("%(num)s paired", "%(num)s paired", paired)
     if total:
         yea = 100.0 * yeas / total
         nay = 100.0 * nays / total

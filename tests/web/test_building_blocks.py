@@ -170,6 +170,10 @@ def test_yea_nay_bar_draws_shares_and_says_the_numbers() -> None:
     assert widths == ["92.4%", "7.6%"]
     french = yea_nay_bar(0, 0, "fr", pending=True)
     assert 'class="yn yn-pending"' in french and "0 pour, 0 contre" in french
+    # Paired members counted with the plural of the page's language.
+    assert 'aria-label="10 pour, 20 contre, 1 pairé"' in yea_nay_bar(10, 20, "fr", paired=1)
+    assert 'aria-label="10 pour, 20 contre, 4 pairés"' in yea_nay_bar(10, 20, "fr", paired=4)
+    assert 'aria-label="10 yeas, 20 nays, 1 paired"' in yea_nay_bar(10, 20, "en", paired=1)
 
 
 def test_same_day_repeats_tell_identical_divisions_apart() -> None:

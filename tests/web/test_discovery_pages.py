@@ -87,7 +87,7 @@ def test_french_search_marks_english_subjects(http: httpx.Client) -> None:
     item = page.xpath("//li[contains(@class,'hit-division')]")[0]
     assert item.xpath(".//span[@lang='en']")
     assert "(en anglais seulement)" in words(item)
-    assert item.xpath(".//svg[@class='yn-bar']/@aria-label") == ["42 pour, 243 contre, 2 pairé(s)"]
+    assert item.xpath(".//svg[@class='yn-bar']/@aria-label") == ["42 pour, 243 contre, 2 pairés"]
 
 
 def test_search_pages_follow_with_the_kind_kept(http: httpx.Client) -> None:
