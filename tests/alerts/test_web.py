@@ -213,6 +213,14 @@ def test_french_forms_on_bill_division_and_search_pages_and_stopping_one(
     assert query("SELECT count(*) FROM alert_subscriptions") == [(0,)]
     bill = site.get("/fr/bills/44-1/C-11")
     assert "Recevoir des alertes par courriel" in page_text(bill)
+    # A form altered to follow a bill not in our records: told in French, the engine's own
+    # (English) words marked as such and announced as English.
+    altered = site.submit(bill, FOLLOW_FORM, {"email": reader, "number": "C-999"})
+    assert altered.status_code == 404
+    [notice] = xpath(lxml_html.fromstring(altered.text), "//main//p[@class='notice']")
+    assert notice.text.startswith("Ce qui n’allait pas (message en anglais)")
+    [detail] = xpath(notice, "./span[@lang='en']")
+    assert "C-999" in detail.text_content()
     for page in (bill, site.get("/fr/votes/43-2/69"), site.get("/fr/search?q=logement&party=NDP")):
         assert page.status_code == 200, page.url
         answer = site.submit(page, FOLLOW_FORM, {"email": reader, "cadence": "daily"})
