@@ -739,7 +739,7 @@ def ballot_groups(
     party line; a split caucus has no majority); and how many were marked."""
     majority = {row["party"]: row["majority"] for row in breakdown}
     members = i18n.localize_path("/members/", lang)
-    words = {code: _text(label(BALLOTS, code, lang)) for code in BALLOTS}
+    ballot_words = {code: _text(label(BALLOTS, code, lang)) for code in BALLOTS}
     against = _text(translate(lang, "against party"))
     items: dict[str | None, list[str]] = {row["party"]: [] for row in breakdown}
     against_party: dict[str | None, int] = {}
@@ -747,7 +747,7 @@ def ballot_groups(
     for ballot in ballots:
         party, value = ballot["party"], ballot["value"]
         link = _member_link(members, ballot["member_id"], ballot["name"])
-        word = words.get(value) or _text(value)
+        word = ballot_words.get(value) or _text(value)
         expected = majority.get(party)
         if (
             expected is not None
@@ -764,16 +764,42 @@ def ballot_groups(
         else:
             line = f"<li>{link}\n        <span>{word}</span></li>"
         items.setdefault(party, []).append(line)
+    w = words(lang)
     groups = [
         {
             "party": row["party"],
             "tally": row,
+            "summary": Markup(_group_summary(row, against_party.get(row["party"], 0), w)),
             "ballots": Markup("\n".join(items.get(row["party"], []))),
             "dissenters": against_party.get(row["party"], 0),
         }
         for row in breakdown
     ]
     return groups, dissenters
+
+
+def _group_summary(row: PartyTally, against: int, w: _Words) -> str:
+    """A party group's heading: the party, its yeas and nays, paired members, and how many
+    voted against the party."""
+    name = party_tag(row["party"], w.lang) if row["party"] else w.say("No party")
+    paired = (
+        ", " + w.ngettext("%(num)s paired", "%(num)s paired", row["paired"])
+        if row["paired"]
+        else ""
+    )
+    dissent = (
+        ' · <span class="dissent-tag">'
+        + w.ngettext("%(num)s against party", "%(num)s against party", against)
+        + "</span>"
+        if against
+        else ""
+    )
+    return (
+        f'<span class="group-name">{name}</span>\n'
+        f'      <span class="meta">'
+        f"{w.say('%(yeas)s yea, %(nays)s nay', yeas=row['yea'], nays=row['nay'])}"
+        f"{paired}{dissent}</span>"
+    )
 
 
 # --- a sitting's speeches -------------------------------------------------------------------
